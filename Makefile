@@ -1,0 +1,43 @@
+# The front door. `make demo` and `make test` set everything up on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench gallery strip-notebooks dot clean
+
+# The environment: a virtual environment in the repo with funcnet and its dev extra.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+# Graphviz's `dot` program is a system package, not a pip one.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Graphviz (the dot program) with apt-get..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "funcnet needs Graphviz's 'dot' program for pictures. Install it with:"; \
+	    echo "  Debian/Ubuntu: sudo apt-get install graphviz"; \
+	    echo "  macOS:         brew install graphviz"; \
+	    echo "  conda:         conda install -c conda-forge graphviz"; \
+	    exit 1; \
+	  fi; }
+
+demo: $(STAMP) dot
+	$(PY) -m funcnet.demo
+
+test: $(STAMP) dot
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check funcnet tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(STAMP) dot
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) funcnet-demo

@@ -1,0 +1,50 @@
+"""The one exception funcnet raises for user mistakes, and the helpers that word it.
+
+Every message names the user's own object, says what was expected, what was received,
+and, where the user typed a name, lists the valid choices with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class FuncnetError(ValueError):
+    """A mistake in how funcnet was called: the message names the culprit and the fix.
+
+    It subclasses `ValueError`, so code that already catches Keras's value errors keeps
+    working.
+
+    Example:
+        >>> import funcnet as fn
+        >>> try:
+        ...     fn.inputs()
+        ... except fn.FuncnetError as err:
+        ...     print(err)
+        fn.inputs() needs at least one named input, e.g. fn.inputs(image=(28, 28, 1)). Received: nothing.
+    """
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Returns ' Did you mean "x"?' for the closest choice, or '' when none is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f' Did you mean "{close[0]}"?' if close else ""
+
+
+def unknown_name(kind: str, name: object, choices: Iterable[str]) -> FuncnetError:
+    """Builds the error for a name that is not among `choices`.
+
+    Args:
+        kind: What the name names, e.g. "output" or "task".
+        name: The name the user gave.
+        choices: The valid names.
+
+    Returns:
+        A `FuncnetError` to raise: the unknown name, the valid ones, a near miss.
+    """
+    valid = sorted(str(c) for c in choices)
+    return FuncnetError(
+        f'Unknown {kind} "{name}". Expected one of: {", ".join(valid) or "(none)"}.'
+        + did_you_mean(str(name), valid)
+    )

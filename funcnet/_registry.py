@@ -1,0 +1,66 @@
+"""A small name -> item registry, shared by tasks, compile presets and merge kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Generic, TypeVar
+
+from funcnet._errors import FuncnetError, unknown_name
+
+T = TypeVar("T")
+
+
+class Registry(Mapping[str, T], Generic[T]):
+    """A read-only mapping of names to items that users extend with `register`.
+
+    Looking up an unknown name raises `FuncnetError` listing the known names, with a
+    "did you mean" for a near miss.
+
+    Example:
+        >>> import funcnet as fn
+        >>> sorted(fn.tasks)
+        ['binary', 'multiclass', 'multilabel', 'regression']
+    """
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str, item: T, *, replace: bool = False) -> T:
+        """Adds `item` under `name` and returns it.
+
+        Args:
+            name: The name users will pass, e.g. `task="ordinal"`.
+            item: The object to register.
+            replace: Allow replacing an item already registered under `name`.
+
+        Returns:
+            `item`, so that registration can be used inline.
+
+        Raises:
+            FuncnetError: `name` is taken and `replace` is False, or is not a string.
+        """
+        if not isinstance(name, str) or not name:
+            raise FuncnetError(f"A {self._kind} name must be a non-empty string. Received: name={name!r}.")
+        if name in self._items and not replace:
+            raise FuncnetError(
+                f'A {self._kind} named "{name}" is already registered. '
+                "Pass replace=True to replace it, or choose another name."
+            )
+        self._items[name] = item
+        return item
+
+    def __getitem__(self, name: str) -> T:
+        try:
+            return self._items[name]
+        except (KeyError, TypeError):
+            raise unknown_name(self._kind, name, self._items) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<funcnet {self._kind} registry: {', '.join(self._items)}>"

@@ -1,0 +1,85 @@
+"""Tasks: what an output head predicts, and so its activation, units, loss and metrics.
+
+A head's task is the one fact from which funcnet derives everything output-specific: the
+head's activation and default width (`fn.head`), its loss and metrics (`fn.compile`) and
+the checks on its targets (`fn.check_data`). Users add tasks with `fn.tasks.register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from funcnet._registry import Registry
+
+TargetCheck = Callable[[np.ndarray, int], "str | None"]
+
+
+def _zero_one(y: np.ndarray, units: int) -> str | None:
+    values = np.unique(np.asarray(y))
+    bad = values[(values != 0) & (values != 1)]
+    if bad.size:
+        return f"targets must be 0 or 1; found {_some(bad)}"
+    return None
+
+
+def _class_ids(y: np.ndarray, units: int) -> str | None:
+    y = np.asarray(y)
+    if y.ndim > 1 and y.shape[-1] == units and units > 1:
+        return (
+            f"targets look one-hot (last axis {units}); this task expects class ids "
+            "in one column. Pass y.argmax(-1), or loss='categorical_crossentropy'"
+        )
+    values = np.unique(y)
+    if not np.all(np.equal(np.mod(values, 1), 0)):
+        return f"targets must be whole class ids; found {_some(values[np.mod(values, 1) != 0])}"
+    bad = values[(values < 0) | (values >= units)]
+    if bad.size:
+        return f"class ids must lie in [0, {units}) for {units} units; found {_some(bad)}"
+    return None
+
+
+def _some(values: np.ndarray) -> str:
+    shown = ", ".join(f"{v:g}" for v in values[:5])
+    return shown + (f" and {values.size - 5} more" if values.size > 5 else "")
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a head predicts: its activation, default units, loss, metrics and target check.
+
+    Args:
+        activation: The head's activation, any Keras activation identifier.
+        units: The head's default width; `None` means every head must give `units`.
+        loss: The loss `fn.compile` uses, any Keras loss identifier.
+        metrics: The metrics `fn.compile` adds, Keras metric identifiers.
+        check_targets: Optional `f(y, units) -> problem or None` used by `fn.check_data`.
+
+    Example:
+        >>> import funcnet as fn
+        >>> count = fn.Task(activation="softplus", units=1, loss="poisson", metrics=("mae",))
+        >>> _ = fn.tasks.register("count", count, replace=True)
+        >>> fn.tasks["count"].loss
+        'poisson'
+    """
+
+    activation: str
+    units: int | None
+    loss: Any
+    metrics: tuple[Any, ...] = ()
+    check_targets: TargetCheck | None = field(default=None, compare=False)
+
+
+tasks: Registry[Task] = Registry("task")
+tasks.register("binary", Task("sigmoid", 1, "binary_crossentropy", ("accuracy", "auc"), _zero_one))
+tasks.register(
+    "multiclass",
+    Task("softmax", None, "sparse_categorical_crossentropy", ("accuracy",), _class_ids),
+)
+tasks.register(
+    "multilabel", Task("sigmoid", None, "binary_crossentropy", ("binary_accuracy",), _zero_one)
+)
+tasks.register("regression", Task("linear", 1, "mse", ("mae",)))
