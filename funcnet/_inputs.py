@@ -1,0 +1,72 @@
+"""Named model inputs: `fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from funcnet._errors import FuncnetError
+
+_EXAMPLE = 'e.g. fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))'
+
+
+def inputs(**named: Any) -> dict[str, Any]:
+    """Creates one named `keras.Input` per keyword, in the order given.
+
+    Args:
+        **named: `name=shape`, where shape is a tuple without the batch axis (an int means
+            a vector of that width), or `name=(shape, dtype)` for inputs that are not
+            float32, such as integer token ids.
+
+    Returns:
+        A dict of input name to Keras input tensor; pass it whole to `fn.model`.
+
+    Raises:
+        FuncnetError: no inputs, or a shape or dtype that is not valid, naming the input.
+
+    Example:
+        >>> import funcnet as fn
+        >>> ins = fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))
+        >>> ins["image"].shape, ins["tokens"].dtype
+        ((None, 28, 28, 1), 'int32')
+    """
+    if not named:
+        raise FuncnetError(
+            f"fn.inputs() needs at least one named input, {_EXAMPLE}. Received: nothing."
+        )
+    return {name: _input(name, spec) for name, spec in named.items()}
+
+
+def _input(name: str, spec: Any) -> Any:
+    shape, dtype = _split(spec)
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not shape or not all(_is_dim(d) for d in shape):
+        raise FuncnetError(
+            f'Input "{name}" needs a shape: a tuple of positive ints or None, without the '
+            f"batch axis ({_EXAMPLE}). Received: {name}={spec!r}."
+        )
+    try:
+        return keras.Input(shape=tuple(shape), dtype=dtype, name=name)
+    except (ValueError, TypeError) as err:
+        raise FuncnetError(
+            f'Input "{name}" has a dtype Keras does not know. Expected e.g. "float32" or '
+            f'"int32". Received: dtype={dtype!r} ({err}).'
+        ) from None
+
+
+def _split(spec: Any) -> tuple[Any, str | None]:
+    # (shape, dtype) pairs are told apart from shapes by their second item not being a dim.
+    if (
+        isinstance(spec, (tuple, list))
+        and len(spec) == 2
+        and isinstance(spec[0], (tuple, list, int))
+        and not _is_dim(spec[1])
+    ):
+        return spec[0], spec[1]
+    return spec, None
+
+
+def _is_dim(d: Any) -> bool:
+    return d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)

@@ -1,0 +1,66 @@
+"""Applying layers in order: the building step every other piece uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+from funcnet._errors import FuncnetError
+from funcnet._graph import describe, first_line, is_keras_tensor
+
+LayerLike = Callable[[Any], Any]
+Layers = Union[LayerLike, Sequence[LayerLike]]
+
+
+def stack(x: Any, layers: Layers) -> Any:
+    """Applies a layer, or a list of layers in order, to a Keras tensor.
+
+    Args:
+        x: A Keras tensor, e.g. an input from `fn.inputs`.
+        layers: A Keras layer, any callable on tensors (a `fn.shared` block, a function),
+            or a list of them.
+
+    Returns:
+        The tensor after the last layer.
+
+    Raises:
+        FuncnetError: `x` is not a Keras tensor, `layers` is empty or holds something
+            that is not callable, or a layer cannot take the tensor it is given (the
+            message names the layer and the shape it received).
+
+    Example:
+        >>> import funcnet as fn
+        >>> from keras import layers
+        >>> audio = fn.inputs(audio=(10,))["audio"]
+        >>> fn.stack(audio, [layers.Dense(20), layers.Dense(10)]).shape
+        (None, 10)
+    """
+    if not is_keras_tensor(x):
+        raise FuncnetError(
+            "fn.stack needs a Keras tensor to apply layers to, such as an input from "
+            f"fn.inputs. Received: x={x!r:.80}."
+        )
+    steps = list(layers) if isinstance(layers, (list, tuple)) else [layers]
+    if not steps:
+        raise FuncnetError("fn.stack needs at least one layer. Received: layers=[].")
+    for i, layer in enumerate(steps):
+        if not callable(layer):
+            raise FuncnetError(
+                f"fn.stack: item {i} of layers is not a layer or a callable. "
+                f"Received: {type(layer).__name__} {layer!r:.60}."
+            )
+        x = call(layer, x, where=f"item {i} of fn.stack")
+    return x
+
+
+def call(layer: LayerLike, x: Any, *, where: str) -> Any:
+    """Calls `layer` on `x`, turning a Keras error into one that names both."""
+    try:
+        return layer(x)
+    except FuncnetError:
+        raise
+    except (ValueError, TypeError, NotImplementedError) as err:
+        name = getattr(layer, "name", type(layer).__name__)
+        raise FuncnetError(
+            f'Layer "{name}" ({where}) cannot take {describe(x)}: {first_line(err)}'
+        ) from None
