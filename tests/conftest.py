@@ -1,0 +1,44 @@
+"""Shared test set-up: quiet TensorFlow, fixed seeds, and the seed-case data helpers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    keras.utils.set_random_seed(0)
+
+
+def synthetic(model: keras.Model, n: int = 16, seed: int = 0) -> tuple[dict, dict]:
+    """Random inputs and targets keyed by name, shaped and typed for `model`."""
+    rng = np.random.default_rng(seed)
+    x = {}
+    for t in model.inputs:
+        shape = (n, *t.shape[1:])
+        if "int" in str(t.dtype):
+            x[t.name] = rng.integers(0, 10, shape)
+        else:
+            x[t.name] = rng.random(shape, dtype="float32")
+    y = {}
+    for name, t in zip(model.output_names, _outputs(model)):
+        units = t.shape[-1]
+        task = getattr(model.get_layer(name), "task", None)
+        if task == "multiclass":
+            y[name] = rng.integers(0, units, (n,))
+        elif task in ("binary", "multilabel"):
+            y[name] = rng.integers(0, 2, (n, units))
+        else:
+            y[name] = rng.random((n, units), dtype="float32")
+    return x, y
+
+
+def _outputs(model: keras.Model) -> list:
+    # model.outputs follows output_names order (sorted for dict outputs).
+    return [model.get_layer(name).output for name in model.output_names]
