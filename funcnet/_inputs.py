@@ -62,7 +62,7 @@ def _split(spec: Any) -> tuple[Any, str | None]:
         isinstance(spec, (tuple, list))
         and len(spec) == 2
         and isinstance(spec[0], (tuple, list, int))
-        and not _is_dim(spec[1])
+        and not isinstance(spec[1], (int, type(None)))
     ):
         return spec[0], spec[1]
     return spec, None

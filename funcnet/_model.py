@@ -43,6 +43,7 @@ def model(inputs: Any, outputs: Any, name: str | None = None) -> keras.Model:
     """
     named_inputs = _tensors("input", inputs)
     named_outputs = _tensors("output", outputs)
+    _check_input_keys(inputs)
     _check_outputs(named_outputs, outputs)
     _check_wiring(named_inputs, named_outputs)
     if len(named_outputs) > 1:
@@ -72,6 +73,18 @@ def _tensors(kind: str, value: Any) -> dict[str, Any]:
                 f"{'fn.inputs' if kind == 'input' else 'fn.head'}). Received: {t!r:.80}."
             )
     return {str(label): t for label, t in items}
+
+
+def _check_input_keys(given: Any) -> None:
+    # Keras only warns when a dict key differs from its input's name, then feeds by name.
+    if isinstance(given, Mapping):
+        for key, t in given.items():
+            if key != t.name:
+                raise FuncnetError(
+                    f'fn.model: input key "{key}" holds input "{t.name}". Data is matched to '
+                    f"inputs by name, so make the key the input's name, or create the input "
+                    f"as fn.inputs({key}=...)."
+                )
 
 
 def _check_outputs(named: dict[str, Any], given: Any) -> None:
