@@ -35,7 +35,26 @@ _EXPORTS = {
     "tasks": "funcnet._tasks",
 }
 
-__all__ = sorted([*_EXPORTS, "recipes"])
+__all__ = [
+    "FuncnetError",
+    "Head",
+    "Preset",
+    "Task",
+    "check_data",
+    "compile",
+    "fit",
+    "head",
+    "inputs",
+    "merge",
+    "model",
+    "plot",
+    "presets",
+    "recipes",
+    "residual",
+    "shared",
+    "stack",
+    "tasks",
+]
 
 if TYPE_CHECKING:
     from funcnet import recipes

@@ -19,10 +19,11 @@ class FuncnetError(ValueError):
     Example:
         >>> import funcnet as fn
         >>> try:
-        ...     fn.inputs()
+        ...     fn.head(fn.inputs(x=(4,))["x"], "digit", "multiclass")
         ... except fn.FuncnetError as err:
         ...     print(err)
-        fn.inputs() needs at least one named input, e.g. fn.inputs(image=(28, 28, 1)). Received: nothing.
+        Head "digit" has task "multiclass", which needs units= (e.g. the number of
+        classes): fn.head(x, "digit", "multiclass", units=10).
     """
 
 

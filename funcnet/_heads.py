@@ -67,7 +67,9 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
             f'classes): fn.head(x, "{name}", "{task}", units=10).'
         )
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-        raise FuncnetError(f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.')
+        raise FuncnetError(
+            f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
+        )
     dense_kwargs.setdefault("activation", spec.activation)
     return Head(units, task, name=name, **dense_kwargs)(x)
 

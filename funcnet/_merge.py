@@ -71,7 +71,9 @@ def merge(
         if not is_keras_tensor(t):
             raise FuncnetError(f"fn.merge: {key} is not a Keras tensor. Received: {t!r:.80}.")
     if how == "subtract" and len(named) != 2:
-        raise FuncnetError(f'fn.merge(..., "subtract") takes exactly two tensors. Received: {len(named)}.')
+        raise FuncnetError(
+            f'fn.merge(..., "subtract") takes exactly two tensors. Received: {len(named)}.'
+        )
     _check_shapes(how, named, kwargs.get("axis", -1))
     return call(make(name=name, **kwargs), list(named.values()), where=f'fn.merge "{how}"')
 
@@ -100,4 +102,4 @@ def _check_shapes(how: str, named: dict[str, Any], axis: int) -> None:
 
 def _agree(shapes: list[tuple[Any, ...]]) -> bool:
     # An unknown (None) size agrees with anything; Keras checks it again at run time.
-    return all(len({d for d in dims if d is not None}) <= 1 for dims in zip(*shapes))
+    return all(len({d for d in dims if d is not None}) <= 1 for dims in zip(*shapes, strict=True))

@@ -118,9 +118,9 @@ def _check_wiring(named_inputs: dict[str, Any], named_outputs: dict[str, Any]) -
                     "the inputs, or build that output from the given inputs only."
                 )
             used.add(id(root))
-    for label, t in named_inputs.items():
+    for t in named_inputs.values():
         if id(t) not in used:
             raise FuncnetError(
-                f'fn.model: {describe(t)} is not used by any output. Connect it to an '
+                f"fn.model: {describe(t)} is not used by any output. Connect it to an "
                 "output (e.g. merge it into the trunk) or leave it out of the inputs."
             )

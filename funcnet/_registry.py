@@ -18,8 +18,12 @@ class Registry(Mapping[str, T], Generic[T]):
 
     Example:
         >>> import funcnet as fn
-        >>> sorted(fn.tasks)
-        ['binary', 'multiclass', 'multilabel', 'regression']
+        >>> fn.tasks["binary"].activation
+        'sigmoid'
+        >>> fn.tasks["binray"]
+        Traceback (most recent call last):
+        funcnet._errors.FuncnetError: Unknown task "binray". Expected one of: binary, ...
+        Did you mean "binary"?
     """
 
     def __init__(self, kind: str) -> None:
@@ -41,7 +45,9 @@ class Registry(Mapping[str, T], Generic[T]):
             FuncnetError: `name` is taken and `replace` is False, or is not a string.
         """
         if not isinstance(name, str) or not name:
-            raise FuncnetError(f"A {self._kind} name must be a non-empty string. Received: name={name!r}.")
+            raise FuncnetError(
+                f"A {self._kind} name must be a non-empty string. Received: name={name!r}."
+            )
         if name in self._items and not replace:
             raise FuncnetError(
                 f'A {self._kind} named "{name}" is already registered. '

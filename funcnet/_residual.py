@@ -10,12 +10,10 @@ from keras import layers as kl
 
 from funcnet._errors import FuncnetError
 from funcnet._graph import is_keras_tensor
-from funcnet._stack import Layers, call, stack
+from funcnet._stack import Layers, as_list, call, stack
 
 
-def residual(
-    x: Any, layers: Layers, projection: Any = "auto", name: str | None = None
-) -> Any:
+def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None = None) -> Any:
     """Returns `x + F(x)`, where `F` is `layers` applied in order.
 
     When `F` changes the channel count or the stride, the shortcut needs a projection:
@@ -52,7 +50,7 @@ def residual(
     if not is_keras_tensor(x):
         raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={x!r:.80}.")
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
-    branch = list(layers) if isinstance(layers, (list, tuple)) else [layers]
+    branch = as_list(layers)
     y = stack(x, branch)
     before, after = tuple(x.shape), tuple(y.shape)
     if before == after:
@@ -86,7 +84,9 @@ def residual(
     return call(kl.Add(name=f"{name}_add"), [shortcut, y], where=f'residual "{name}"')
 
 
-def _strides(before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str) -> tuple[int, ...]:
+def _strides(
+    before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str
+) -> tuple[int, ...]:
     """The stride the branch applies per spatial axis, or an error if it also crops."""
     spatial_in, spatial_out = before[1:-1], after[1:-1]
     if spatial_in == spatial_out:
@@ -95,20 +95,21 @@ def _strides(before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any],
     for layer in branch:
         for axis, s in enumerate(getattr(layer, "strides", ())[: len(stride)]):
             stride[axis] *= s
-    expected = tuple(
-        None if d is None else math.ceil(d / s) for d, s in zip(spatial_in, stride)
-    )
+    pairs = zip(spatial_in, stride, strict=True)
+    expected = tuple(None if d is None else math.ceil(d / s) for d, s in pairs)
     if expected == spatial_out:
         return tuple(stride)
     culprits = [
         f'"{layer.name}"'
         for layer in branch
-        if getattr(layer, "padding", None) == "valid" and max(getattr(layer, "kernel_size", getattr(layer, "pool_size", (1,)))) > 1
+        if getattr(layer, "padding", None) == "valid"
+        and max(getattr(layer, "kernel_size", getattr(layer, "pool_size", (1,)))) > 1
     ]
-    why = f" {', '.join(culprits)} use{'s' if len(culprits) == 1 else ''} padding=\"valid\", which shrinks it." if culprits else ""
+    verb = "uses" if len(culprits) == 1 else "use"
+    why = f' {", ".join(culprits)} {verb} padding="valid", which shrinks it.' if culprits else ""
     raise FuncnetError(
         f'Residual "{name}": the branch changes the spatial size from {before} to {after}, '
-        f"so x + F(x) cannot be added.{why} Use padding=\"same\" in the branch's layers "
+        f'so x + F(x) cannot be added.{why} Use padding="same" in the branch\'s layers '
         '(e.g. layers.Conv2D(32, 3, padding="same")) so only strides change the size.'
     )
 

@@ -9,7 +9,7 @@ import keras
 
 from funcnet._errors import FuncnetError
 from funcnet._graph import describe, first_line, is_keras_tensor
-from funcnet._stack import LayerLike, stack
+from funcnet._stack import LayerLike, Layers, as_list, stack
 
 
 class SharedBlock:
@@ -51,7 +51,7 @@ class SharedBlock:
         return f"<funcnet shared block {self.name!r}: {names}>"
 
 
-def shared(layers: LayerLike | Sequence[LayerLike], name: str | None = None) -> SharedBlock:
+def shared(layers: Layers, name: str | None = None) -> SharedBlock:
     """Makes a block whose ONE set of weights is applied to every tensor it is called on.
 
     Args:
@@ -75,15 +75,13 @@ def shared(layers: LayerLike | Sequence[LayerLike], name: str | None = None) -> 
         >>> len(enc.layers[0].weights)  # one kernel, one bias, used by both branches
         2
     """
-    items = list(layers) if isinstance(layers, (list, tuple)) else [layers]
+    items = as_list(layers)
     if not items or not all(callable(item) for item in items):
         raise FuncnetError(
             f"fn.shared needs a layer or a non-empty list of layers. Received: {layers!r:.80}."
         )
     if name is None:
         name = (
-            getattr(items[0], "name", None)
-            if len(items) == 1
-            else None
+            getattr(items[0], "name", None) if len(items) == 1 else None
         ) or f"shared_{keras.backend.get_uid('funcnet_shared')}"
     return SharedBlock(items, name)

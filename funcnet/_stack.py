@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from funcnet._errors import FuncnetError
 from funcnet._graph import describe, first_line, is_keras_tensor
 
 LayerLike = Callable[[Any], Any]
-Layers = Union[LayerLike, Sequence[LayerLike]]
+Layers = LayerLike | Sequence[LayerLike]
 
 
 def stack(x: Any, layers: Layers) -> Any:
@@ -40,7 +40,7 @@ def stack(x: Any, layers: Layers) -> Any:
             "fn.stack needs a Keras tensor to apply layers to, such as an input from "
             f"fn.inputs. Received: x={x!r:.80}."
         )
-    steps = list(layers) if isinstance(layers, (list, tuple)) else [layers]
+    steps = as_list(layers)
     if not steps:
         raise FuncnetError("fn.stack needs at least one layer. Received: layers=[].")
     for i, layer in enumerate(steps):
@@ -51,6 +51,11 @@ def stack(x: Any, layers: Layers) -> Any:
             )
         x = call(layer, x, where=f"item {i} of fn.stack")
     return x
+
+
+def as_list(layers: Layers) -> list[LayerLike]:
+    """A single layer or a sequence of layers, as a list."""
+    return list(layers) if isinstance(layers, (list, tuple)) else [layers]  # type: ignore[list-item]
 
 
 def call(layer: LayerLike, x: Any, *, where: str) -> Any:

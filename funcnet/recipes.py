@@ -11,7 +11,7 @@ Heads are given as `{name: task}`, `{name: (task, units)}` or
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 import keras
 from keras import layers as kl
@@ -28,8 +28,8 @@ from funcnet._stack import Layers, stack
 
 __all__ = ["multi_input", "multi_output", "resnet", "siamese"]
 
-Encoders = Union[Mapping[str, Layers], Callable[[], Layers], None]
-HeadSpec = Union[str, tuple[str, int], Mapping[str, Any]]
+Encoders = Mapping[str, Layers] | Callable[[], Layers] | None
+HeadSpec = str | tuple[str, int] | Mapping[str, Any]
 
 
 def multi_input(
@@ -154,7 +154,9 @@ def resnet(
 
     Example:
         >>> import funcnet as fn
-        >>> m = fn.recipes.resnet({"image": (8, 8, 1)}, filters=(8, 16), heads={"digit": ("multiclass", 10)})
+        >>> m = fn.recipes.resnet(
+        ...     {"image": (8, 8, 1)}, filters=(8, 16), heads={"digit": ("multiclass", 10)}
+        ... )
         >>> m.output_shape
         (None, 10)
     """
@@ -169,7 +171,7 @@ def resnet(
             f"fn.recipes.resnet needs at least one stage and one block. Received: "
             f"filters={tuple(filters)}, blocks={blocks}."
         )
-    (key, x), = ins.items()
+    ((key, x),) = ins.items()
     rank = len(x.shape) - 1
     if rank not in (1, 3):
         raise FuncnetError(
@@ -183,7 +185,10 @@ def resnet(
             step = 2 if image and stage > 0 and block == 0 else 1
             x = residual(
                 x,
-                [_layer(image, width, kernel_size, step, "relu"), _layer(image, width, kernel_size, 1, None)],
+                [
+                    _layer(image, width, kernel_size, step, "relu"),
+                    _layer(image, width, kernel_size, 1, None),
+                ],
                 name=f"{name or 'resnet'}_s{stage + 1}b{block + 1}",
             )
             x = stack(x, kl.Activation("relu"))

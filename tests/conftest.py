@@ -27,7 +27,7 @@ def synthetic(model: keras.Model, n: int = 16, seed: int = 0) -> tuple[dict, dic
         else:
             x[t.name] = rng.random(shape, dtype="float32")
     y = {}
-    for name, t in zip(model.output_names, _outputs(model)):
+    for name, t in zip(model.output_names, _outputs(model), strict=True):
         units = t.shape[-1]
         task = getattr(model.get_layer(name), "task", None)
         if task == "multiclass":

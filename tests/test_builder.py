@@ -36,7 +36,12 @@ def test_merge_kinds(how: str, expected: tuple) -> None:
 def test_inputs_shapes_and_dtypes() -> None:
     ins = fn.inputs(width=7, image=(8, 8, 1), tokens=((50,), "int32"), seq=(None, 3))
     assert list(ins) == ["width", "image", "tokens", "seq"]
-    assert [tuple(t.shape) for t in ins.values()] == [(None, 7), (None, 8, 8, 1), (None, 50), (None, None, 3)]
+    assert [tuple(t.shape) for t in ins.values()] == [
+        (None, 7),
+        (None, 8, 8, 1),
+        (None, 50),
+        (None, None, 3),
+    ]
     assert ins["tokens"].dtype == "int32" and ins["width"].dtype == "float32"
     assert [t.name for t in ins.values()] == list(ins)
 
@@ -54,12 +59,21 @@ def test_stack_accepts_layer_list_and_callable() -> None:
         (lambda: layers.Conv2D(8, 3, padding="same"), False, (None, 12, 12, 8)),
         (lambda: layers.Conv2D(16, 3, padding="same"), True, (None, 12, 12, 16)),
         (lambda: layers.Conv2D(8, 3, strides=2, padding="same"), True, (None, 6, 6, 8)),
-        (lambda: [layers.Conv2D(16, 3, strides=2, padding="same"), layers.Conv2D(16, 3, padding="same")], True, (None, 6, 6, 16)),
+        (
+            lambda: [
+                layers.Conv2D(16, 3, strides=2, padding="same"),
+                layers.Conv2D(16, 3, padding="same"),
+            ],
+            True,
+            (None, 6, 6, 16),
+        ),
         (lambda: layers.Conv1D(8, 3, padding="same"), False, None),
     ],
     ids=["identity", "channels", "stride", "stride+channels", "conv1d-identity"],
 )
-def test_residual_projects_only_when_needed(branch: Callable[[], Any], projected: bool, shape: tuple | None) -> None:
+def test_residual_projects_only_when_needed(
+    branch: Callable[[], Any], projected: bool, shape: tuple | None
+) -> None:
     if shape is None:
         x = fn.inputs(x=(20, 8))["x"]
         shape = (None, 20, 8)
@@ -88,7 +102,10 @@ def test_head_tasks_set_activation_and_units() -> None:
         "r": fn.head(x, "r", "regression"),
     }
     m = fn.model({"x": x}, outs)
-    got = {k: (m.get_layer(k).activation.__name__, m.get_layer(k).units, m.get_layer(k).task) for k in outs}
+    got = {
+        k: (m.get_layer(k).activation.__name__, m.get_layer(k).units, m.get_layer(k).task)
+        for k in outs
+    }
     assert got == {
         "b": ("sigmoid", 1, "binary"),
         "m": ("softmax", 5, "multiclass"),
@@ -124,7 +141,10 @@ RECIPES: dict[str, Callable[[], keras.Model]] = {
     ),
     "multi_input-add-per-input-encoders-tokens": lambda: fn.recipes.multi_input(
         {"words": ((20,), "int32"), "meta": (5,)},
-        encoders={"words": [layers.Embedding(100, 8), layers.GlobalAveragePooling1D()], "meta": layers.Dense(8)},
+        encoders={
+            "words": [layers.Embedding(100, 8), layers.GlobalAveragePooling1D()],
+            "meta": layers.Dense(8),
+        },
         merge="add",
         heads={"topic": ("multiclass", 4), "score": "regression"},
     ),
@@ -173,7 +193,11 @@ def test_recipe_builds_trains_and_names_outputs(build: Callable[[], keras.Model]
 
 def test_siamese_encoder_weights_exist_once() -> None:
     m = RECIPES["siamese-subtract-deep-encoder"]()
-    dense = [layer for layer in m.layers if isinstance(layer, layers.Dense) and not isinstance(layer, fn.Head)]
+    dense = [
+        layer
+        for layer in m.layers
+        if isinstance(layer, layers.Dense) and not isinstance(layer, fn.Head)
+    ]
     called_twice = [layer for layer in dense if len(layer._inbound_nodes) == 2]
     assert len(called_twice) == 2  # both encoder layers, each called once per input
 
@@ -203,9 +227,15 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         lambda: fn.stack(_ins()["a"], layers.Conv2D(3, 3, name="conv")),
         r'Layer "conv" .*input "a"',
     ),
-    "merge-unknown-kind": (lambda: fn.merge(list(_ins().values()), "concatenate"), 'Did you mean "concat"'),
+    "merge-unknown-kind": (
+        lambda: fn.merge(list(_ins().values()), "concatenate"),
+        'Did you mean "concat"',
+    ),
     "merge-one-tensor": (lambda: fn.merge([_ins()["a"]], "add"), "at least two tensors"),
-    "merge-add-widths": (lambda: fn.merge(_ins(), "add"), r'input "a" \(shape \(None, 10\)\).*input "b"'),
+    "merge-add-widths": (
+        lambda: fn.merge(_ins(), "add"),
+        r'input "a" \(shape \(None, 10\)\).*input "b"',
+    ),
     "merge-subtract-three": (
         lambda: fn.merge([*_ins().values(), _ins()["a"]], "subtract"),
         "exactly two",
@@ -228,8 +258,14 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         "changes the rank",
     ),
     "head-unknown-task": (lambda: fn.head(_ins()["a"], "y", "binray"), 'Did you mean "binary"'),
-    "head-missing-units": (lambda: fn.head(_ins()["a"], "digit", "multiclass"), 'Head "digit".*units='),
-    "head-bad-units": (lambda: fn.head(_ins()["a"], "digit", "multiclass", units=0), 'Head "digit"'),
+    "head-missing-units": (
+        lambda: fn.head(_ins()["a"], "digit", "multiclass"),
+        'Head "digit".*units=',
+    ),
+    "head-bad-units": (
+        lambda: fn.head(_ins()["a"], "digit", "multiclass", units=0),
+        'Head "digit"',
+    ),
     "head-no-name": (lambda: fn.head(_ins()["a"], "", "binary"), "non-empty string name"),
     "model-unused-input": (
         lambda: (lambda i: fn.model(i, fn.head(i["a"], "y", "binary")))(_ins()),
@@ -246,7 +282,9 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         r'both named "twin"',
     ),
     "model-dict-key-mismatch": (
-        lambda: (lambda i: fn.model(i, {"score": fn.head(fn.merge(i, "concat"), "y", "regression")}))(_ins()),
+        lambda: (
+            lambda i: fn.model(i, {"score": fn.head(fn.merge(i, "concat"), "y", "regression")})
+        )(_ins()),
         r'output key "score" .*layer "y"',
     ),
     "model-input-key-mismatch": (
@@ -254,17 +292,26 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         r'input key "audio" holds input "a"',
     ),
     "model-not-tensor": (lambda: fn.model(_ins(), [np.zeros(2)]), "output 0 is not a Keras tensor"),
-    "registry-duplicate": (lambda: fn.tasks.register("binary", fn.tasks["binary"]), 'task named "binary"'),
+    "registry-duplicate": (
+        lambda: fn.tasks.register("binary", fn.tasks["binary"]),
+        'task named "binary"',
+    ),
     "recipe-encoders-layer-objects": (
-        lambda: fn.recipes.multi_input({"a": (3,), "b": (3,)}, encoders=[layers.Dense(2)], heads={"y": "binary"}),
+        lambda: fn.recipes.multi_input(
+            {"a": (3,), "b": (3,)}, encoders=[layers.Dense(2)], heads={"y": "binary"}
+        ),
         "would be shared",
     ),
     "recipe-encoder-unknown-input": (
-        lambda: fn.recipes.multi_input({"audio": (3,)}, encoders={"adio": layers.Dense(2)}, heads={"y": "binary"}),
+        lambda: fn.recipes.multi_input(
+            {"audio": (3,)}, encoders={"adio": layers.Dense(2)}, heads={"y": "binary"}
+        ),
         'Did you mean "audio"',
     ),
     "recipe-branch-unknown-head": (
-        lambda: fn.recipes.multi_output({"a": (3,)}, branches={"maesh": layers.Dense(2)}, heads={"mesh": "regression"}),
+        lambda: fn.recipes.multi_output(
+            {"a": (3,)}, branches={"maesh": layers.Dense(2)}, heads={"mesh": "regression"}
+        ),
         'Did you mean "mesh"',
     ),
     "recipe-head-spec": (
@@ -276,7 +323,9 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         "takes one input",
     ),
     "recipe-siamese-shapes": (
-        lambda: fn.recipes.siamese({"left": (8,), "right": (9,)}, encoder=layers.Dense(4), heads={"y": "binary"}),
+        lambda: fn.recipes.siamese(
+            {"left": (8,), "right": (9,)}, encoder=layers.Dense(4), heads={"y": "binary"}
+        ),
         r'input "left".*input "right"',
     ),
 }

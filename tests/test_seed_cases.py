@@ -290,14 +290,22 @@ def test_s2b_as_written_fails_naming_block_inputs_shapes_and_fix() -> None:
     with pytest.raises(fn.FuncnetError) as err:
         block(ins["input_b"])
     message = str(err.value)
-    for part in ('"shared_layer"', '"input_a"', '"input_b"', "(None, 10)", "(None, 20)",
-                 "Project both inputs to one width"):
+    for part in (
+        '"shared_layer"',
+        '"input_a"',
+        '"input_b"',
+        "(None, 10)",
+        "(None, 20)",
+        "Project both inputs to one width",
+    ):
         assert part in message
 
 
 def test_s2c_as_written_fails_naming_shapes_and_fix() -> None:
     image = fn.inputs(image=(28, 28, 1))["image"]
-    r = fn.stack(image, [layers.Conv2D(32, 3, activation="relu"), layers.Conv2D(32, 3, activation="relu")])
+    r = fn.stack(
+        image, [layers.Conv2D(32, 3, activation="relu"), layers.Conv2D(32, 3, activation="relu")]
+    )
     with pytest.raises(fn.FuncnetError) as err:
         fn.residual(r, layers.Conv2D(32, 3, activation="relu", name="branch_conv"))
     message = str(err.value)
