@@ -1,0 +1,538 @@
+"""Architecture pictures: Keras's own graph, restyled so a branching model reads at a glance.
+
+`keras.utils.model_to_dot` builds the graph (nodes, edges, nested models); this module
+relabels its nodes (name, layer kind, shapes per call), marks inputs, outputs and their
+tasks, merges, shared layers and residual adds, and renders the DOT text with the
+`graphviz` package. Files are written atomically: a failed plot never leaves a partial
+file and never destroys an existing one.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import keras
+from keras.src.layers.merging.base_merge import Merge  # not exported by keras.layers
+
+from funcnet._errors import FuncnetError, did_you_mean
+from funcnet._graph import producer, upstream_nodes
+from funcnet._heads import task_of
+
+FORMATS = {".dot": "dot", ".pdf": "pdf", ".png": "png", ".svg": "svg"}
+
+INSTALL_DOT = (
+    "Graphviz's 'dot' program is needed to draw pictures and was not found on PATH. "
+    "Install it with: apt-get install graphviz (Debian/Ubuntu), brew install graphviz "
+    "(macOS), or conda install -c conda-forge graphviz (conda)."
+)
+
+# Fill colour and tag of each kind of node; the tag makes the picture self-explaining.
+_STYLE = {
+    "input": ("#d5f5d5", "INPUT"),
+    "output": ("#ffe2b8", "OUTPUT"),
+    "residual": ("#e6d5f7", "RESIDUAL"),
+    "merge": ("#d4e6fb", "MERGE"),
+    "model": ("#eeeeee", "NESTED MODEL"),
+    "layer": ("#ffffff", ""),
+}
+_TIMES = "\u00d7"  # the multiplication sign, as in "3x3" kernels and "shared x2"
+_SHARED_BORDER = "#d2691e"
+_SHARED_FILL = "#fff4cc"
+_SKIP_COLOUR = "#7b3fb5"
+# Small fonts and tight spacing keep a 200-layer model on a readable, fast-to-render page.
+_GRAPH_ATTRS = {
+    "nodesep": "0.25", "ranksep": "0.35", "concentrate": "false", "splines": "spline",
+    "forcelabels": "true",
+}
+_NODE_ATTRS = {"shape": "box", "style": '"rounded,filled"', "fontname": "Helvetica",
+               "fontsize": "11", "margin": '"0.12,0.04"', "color": '"#666666"'}
+_EDGE_ATTRS = {"color": '"#555555"', "arrowsize": "0.7", "penwidth": "1.2",
+               "fontname": "Helvetica", "fontsize": "9"}
+
+
+class Picture:
+    """A rendered architecture: shows inline in Jupyter and saves to .png, .svg, .pdf or .dot.
+
+    Args:
+        source: The DOT text of the picture.
+        dpi: Resolution used for PNG output.
+
+    Example:
+        >>> import funcnet as fn
+        >>> from keras import layers
+        >>> ins = fn.inputs(x=(4,))
+        >>> pic = fn.plot(fn.model(ins, fn.head(ins["x"], "y", "binary")))
+        >>> "OUTPUT" in pic.source and pic.svg().startswith("<?xml")
+        True
+    """
+
+    def __init__(self, source: str, dpi: int = 96) -> None:
+        self.source = source
+        self.dpi = dpi
+        self.path: Path | None = None  # the file last written by `save`
+        self._cache: dict[str, bytes] = {}
+
+    def render(self, fmt: str) -> bytes:
+        """Returns the picture as bytes in `fmt` ("png", "svg", "pdf" or "dot").
+
+        Raises:
+            FuncnetError: the `dot` program is missing or failed.
+        """
+        if fmt == "dot":
+            return self.source.encode()
+        if fmt not in self._cache:
+            self._cache[fmt] = _render(self.source, fmt)
+        return self._cache[fmt]
+
+    def svg(self) -> str:
+        """Returns the picture as SVG text."""
+        return self.render("svg").decode()
+
+    def png(self) -> bytes:
+        """Returns the picture as PNG bytes."""
+        return self.render("png")
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the picture; the extension (.png, .svg, .pdf, .dot) picks the format.
+
+        Returns:
+            The path written.
+
+        Raises:
+            FuncnetError: unknown extension, a path that cannot be written, or no `dot`
+                program (then the DOT source is written next to `path`).
+        """
+        target = Path(path)
+        fmt = _format_of(target)
+        _check_writable(target)
+        try:
+            data = self.render(fmt)
+        except FuncnetError as err:
+            if fmt != "dot" and shutil.which("dot") is None:
+                dot_path = target.with_suffix(".dot")
+                _write_atomically(dot_path, self.source.encode())
+                raise FuncnetError(
+                    f"{err} "
+                    f"The graph's DOT source was saved to {dot_path}."
+                ) from None
+            raise
+        _write_atomically(target, data)
+        self.path = target
+        return target
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def __repr__(self) -> str:
+        return f"<funcnet Picture: {self.source.count('label=<')} nodes; .save(path) to write it>"
+
+
+def plot(
+    model: Any,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    show_shapes: bool = True,
+    rankdir: str = "TB",
+    expand_nested: bool = False,
+    dpi: int = 96,
+    show_activations: bool = True,
+    title: str | None = None,
+) -> Picture:
+    """Draws a model's architecture, writing it to `path` if one is given.
+
+    Every layer shows its name and kind; inputs, outputs (with their task), merges,
+    residual adds (dashed skip edges) and shared layers (with their call count and the
+    shapes of each call) are drawn distinctly.
+
+    Args:
+        model: A built `keras.Model`.
+        path: Where to write; the extension picks the format: .png, .svg, .pdf or .dot.
+            `None` only returns the picture.
+        show_shapes: Show input and output shapes of each call.
+        rankdir: "TB" (top to bottom) or "LR" (left to right).
+        expand_nested: Draw the layers inside nested models instead of one box.
+        dpi: Resolution of PNG output.
+        show_activations: Show units, filters and activation next to the layer kind.
+        title: A line shown above the caption (the model's name, layer and parameter
+            count).
+
+    Returns:
+        A `Picture`: shown inline in Jupyter (SVG), `.save(path)` writes it again.
+
+    Raises:
+        FuncnetError: not a built Keras model, unknown extension or `rankdir`, a path
+            that cannot be written, or no `dot` program (the DOT source is then written
+            next to `path`, e.g. arch.png -> arch.dot). `path` is never left half-written.
+
+    Example:
+        >>> import funcnet as fn
+        >>> from keras import layers
+        >>> ins = fn.inputs(audio=(10,), video=(20,))
+        >>> h = fn.merge([ins["audio"], ins["video"]], "concat")
+        >>> model = fn.model(ins, fn.head(h, "fake", "binary"))
+        >>> pic = fn.plot(model)
+        >>> "task: binary" in pic.source
+        True
+    """
+    if not isinstance(model, keras.Model):
+        raise FuncnetError(f"fn.plot needs a keras.Model. Received: {type(model).__name__}.")
+    if not model.built:
+        raise FuncnetError(f'Model "{model.name}" is not built yet; call it on data first.')
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise FuncnetError(
+            f'rankdir must be "TB", "LR", "BT" or "RL". Received: rankdir={rankdir!r}.'
+        )
+    target = Path(path) if path is not None else None
+    if target is not None:
+        _format_of(target)
+        _check_writable(target)
+    dot = keras.utils.model_to_dot(
+        model, show_shapes=False, show_layer_names=True, rankdir=rankdir,
+        expand_nested=expand_nested, dpi=dpi,
+    )
+    _restyle(dot, model, show_shapes, show_activations, expand_nested)
+    caption = _caption(model) if title is None else f"{title}\n{_caption(model)}"
+    dot.set("label", _quote(caption))
+    picture = Picture(dot.to_string(), dpi)
+    if target is not None:
+        picture.save(target)
+    else:
+        picture.render("svg")  # fail here, not inside Jupyter's display machinery
+    return picture
+
+
+def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: bool) -> None:
+    calls: dict[str, list[Any]] = {}  # pydot node id -> the layer's calls, in call order
+    layers: dict[str, Any] = {}
+    links: list[tuple[Any, Any]] = []  # (producing call, consuming call), one per tensor
+    skips: set[tuple[str, str]] = set()
+    skip_starts: set[tuple[str, str]] = set()
+    residuals: set[str] = set()
+    outputs: dict[str, str] = {}  # pydot node id -> output name
+    for sub in _models(model, nested):
+        nodes = list(upstream_nodes(sub.outputs))
+        for node in nodes:
+            key = _key(node.operation)
+            layers[key] = node.operation
+            calls.setdefault(key, []).append(node)
+            links.extend((_call_of(t), node) for t in node.input_tensors)
+            if isinstance(node.operation, keras.layers.Add):
+                shortcut = _shortcut(node)
+                if shortcut:
+                    residuals.add(key)
+                    skips.update(shortcut)
+                    skip_starts.add(shortcut[0])
+        if sub is model:
+            outputs = {_key(producer(t)): name for name, t in _named_outputs(model)}
+    for node_calls in calls.values():
+        node_calls.sort(key=lambda n: n.operation._inbound_nodes.index(n))
+    call_no = {id(n): i + 1 for node_calls in calls.values() for i, n in enumerate(node_calls)}
+    edges: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    for src, dst in links:
+        pair = (_key(src.operation), _key(dst.operation))
+        edges.setdefault(pair, set()).add((call_no.get(id(src), 1), call_no.get(id(dst), 1)))
+
+    # Update Keras's own default-node entry: DOT defaults only reach nodes that follow them.
+    for default in dot.get_node("node"):
+        default.get_attributes().update(_NODE_ATTRS)
+    for name, value in _GRAPH_ATTRS.items():
+        dot.set(name, value)
+    dot.set("fontname", "Helvetica")
+    dot.set("labelloc", "t")
+    for node in _all_nodes(dot):
+        key = node.get_name()
+        if key not in layers:
+            continue
+        layer = layers[key]
+        kind = _kind(layer, calls[key], key in outputs, key in residuals)
+        fill, tag = _STYLE[kind]
+        if kind == "output":
+            tag = _output_tag(layer, outputs[key])
+        shared = len(calls[key]) > 1
+        if shared:
+            shared_tag = f"SHARED {_TIMES}{len(calls[key])}"
+            tag = f"{tag} · {shared_tag}" if tag else shared_tag
+            node.set("color", _SHARED_BORDER)
+            node.set("penwidth", "2.5")
+            fill = _SHARED_FILL if kind == "layer" else fill
+        for attr in ("border", "margin"):  # Keras's settings for its table labels
+            node.get_attributes().pop(attr, None)
+        node.set("fillcolor", fill)
+        node.set("tooltip", _quote(f"{layer.name} ({type(layer).__name__})"))
+        node.set("label", _label(layer, tag, calls[key], show_shapes, show_acts))
+    for edge in _all_edges(dot):
+        edge.get_attributes().update(_EDGE_ATTRS)  # replaces Keras's thick penwidth
+        pair = (_strip(edge.get_source()), _strip(edge.get_destination()))
+        if pair in skips:
+            edge.set("style", "dashed")
+            edge.set("color", _SKIP_COLOUR)
+            edge.set("fontcolor", _SKIP_COLOUR)
+            if pair in skip_starts:  # one word per shortcut is enough
+                edge.set("xlabel", "skip")
+        src_shared = len(calls.get(pair[0], ())) > 1
+        dst_shared = len(calls.get(pair[1], ())) > 1
+        if not (src_shared or dst_shared):
+            continue
+        # One edge per call, so each call of a shared layer has its own visible arrow.
+        for i, (out_no, in_no) in enumerate(sorted(edges.get(pair, ()))):
+            text = f"call {in_no}" if dst_shared else f"call {out_no}"
+            if src_shared and dst_shared:
+                text = f"call {out_no} → call {in_no}"
+            if i == 0:
+                edge.set("label", _quote(f"  {text}  "))
+                edge.set("fontcolor", _SHARED_BORDER)
+            else:
+                extra = type(edge)(
+                    edge.get_source(), edge.get_destination(), **edge.get_attributes()
+                )
+                extra.set("label", _quote(f"  {text}  "))
+                dot.add_edge(extra)
+
+
+def _models(model: Any, nested: bool) -> list[Any]:
+    """The model and, when drawn expanded, every functional model nested inside it."""
+    found = [model]
+    if nested:
+        for layer in model.layers:
+            if isinstance(layer, keras.Model) and hasattr(layer, "outputs"):
+                found.extend(_models(layer, nested))
+    return found
+
+
+def _shortcut(add_node: Any) -> list[tuple[str, str]]:
+    """Edges of the shortcut path into a residual Add, in order; empty if it is no residual.
+
+    An input is a shortcut when it is an ancestor of another input of the Add (identity
+    skip), or is reached from such an ancestor through at most two single-input layers
+    while the other input's path is longer (a projection such as a 1x1 conv + batch norm)
+    or through a layer `fn.residual` named "..._projection". Detected from the graph's
+    structure alone, so raw Keras models (e.g. keras.applications.ResNet50) are marked too.
+    """
+    inputs = list(add_node.input_tensors)
+    ancestry = [_ancestors(t) for t in inputs]
+    for i, t in enumerate(inputs):
+        path: list[Any] = [t]
+        while len(path) <= 3:
+            here = path[-1]
+            for j, other in enumerate(inputs):
+                if (
+                    j != i
+                    and id(here) in ancestry[j]
+                    and (
+                        len(path) == 1
+                        or len(path) - 1 < _depth(other, here)
+                        or producer(t).name.endswith("_projection")  # fn.residual's own
+                    )
+                ):
+                    chain = [*reversed(path)]
+                    pairs = [(_key(producer(a)), _key(producer(b))) for a, b in pairwise(chain)]
+                    return [*pairs, (_key(producer(t)), _key(add_node.operation))]
+            node = _call_of(here)
+            if len(node.input_tensors) != 1:
+                break
+            path.append(node.input_tensors[0])
+    return []
+
+
+def _ancestors(tensor: Any) -> set[int]:
+    found: set[int] = set()
+    for node in upstream_nodes([tensor]):
+        found.update(id(t) for t in node.input_tensors)
+    return found
+
+
+def _depth(tensor: Any, ancestor: Any) -> int:
+    """Length of the shortest path of calls from `ancestor` down to `tensor`."""
+    frontier, seen, depth = [tensor], {id(tensor)}, 0
+    while frontier:
+        if any(t is ancestor for t in frontier):
+            return depth
+        nxt = [u for t in frontier for u in _call_of(t).input_tensors if id(u) not in seen]
+        seen.update(id(u) for u in nxt)
+        frontier, depth = nxt, depth + 1
+    return depth
+
+
+def _key(layer: Any) -> str:
+    """The pydot node id `model_to_dot` gives a layer."""
+    return str(id(layer))
+
+
+def _call_of(tensor: Any) -> Any:
+    """The call (Keras node) that produced `tensor`."""
+    op, node_index, _ = tensor._keras_history
+    return op._inbound_nodes[node_index]
+
+
+def _named_outputs(model: Any) -> list[tuple[str, Any]]:
+    struct = getattr(model, "_outputs_struct", None)
+    if isinstance(struct, dict):
+        return [(str(k), v) for k, v in struct.items()]
+    return [(producer(t).name, t) for t in model.outputs]
+
+
+def _kind(layer: Any, calls: list[Any], is_output: bool, is_residual: bool) -> str:
+    if is_output:
+        return "output"
+    if calls and calls[0].is_input:
+        return "input"
+    if is_residual:
+        return "residual"
+    if isinstance(layer, Merge):
+        return "merge"
+    if isinstance(layer, keras.Model):
+        return "model"
+    return "layer"
+
+
+def _output_tag(layer: Any, name: str) -> str:
+    task = task_of(layer)
+    tag = "OUTPUT" if name == layer.name else f'OUTPUT "{name}"'
+    return f"{tag} · task: {task}" if task else tag
+
+
+def _label(layer: Any, tag: str, calls: list[Any], show_shapes: bool, show_acts: bool) -> str:
+    rows = []
+    if tag:
+        rows.append(f'<font point-size="9" color="#444444">{_esc(tag)}</font>')
+    rows.append(f"<b>{_esc(layer.name)}</b>")
+    kind = _esc(_layer_kind(layer, show_acts))
+    rows.append(f'<font point-size="10" color="#333333">{kind}</font>')
+    if show_shapes:
+        shapes = [_call_shapes(c) for c in calls]
+        if len(set(shapes)) == 1:
+            rows.append(f'<font point-size="10">{_esc(shapes[0])}</font>')
+        else:
+            rows += [
+                f'<font point-size="10">call {i}: {_esc(s)}</font>'
+                for i, s in enumerate(shapes, 1)
+            ]
+    # One table row per line: <br/> lines overlap (an underscore in a name strikes the next).
+    cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)
+    return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">{cells}</table>>'
+
+
+def _layer_kind(layer: Any, show_acts: bool) -> str:
+    kind = type(layer).__name__
+    if not show_acts:
+        return kind
+    parts = []
+    for attr in ("units", "filters", "input_dim", "output_dim"):
+        if isinstance(getattr(layer, attr, None), int):
+            parts.append(str(getattr(layer, attr)))
+    size = getattr(layer, "kernel_size", None)
+    if isinstance(size, tuple):
+        parts.append(_TIMES.join(str(s) for s in size))
+    act = getattr(getattr(layer, "activation", None), "__name__", None)
+    if act and act != "linear":
+        parts.append(act)
+    return f"{kind}({', '.join(parts)})" if parts else kind
+
+
+def _call_shapes(node: Any) -> str:
+    outs = ", ".join(_shape(t) for t in node.output_tensors)
+    if node.is_input:
+        return outs
+    ins = " + ".join(_shape(t) for t in node.input_tensors)
+    return f"{ins} → {outs}"
+
+
+def _shape(tensor: Any) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in tensor.shape) + ")"
+
+
+def _caption(model: Any) -> str:
+    n = len(model.layers)
+    return f"{model.name}: {n} layers, {model.count_params():,} parameters"
+
+
+def _all_nodes(graph: Any) -> list[Any]:
+    found = list(graph.get_nodes())
+    for sub in graph.get_subgraphs():
+        found.extend(_all_nodes(sub))
+    return found
+
+
+def _all_edges(graph: Any) -> list[Any]:
+    found = list(graph.get_edges())
+    for sub in graph.get_subgraphs():
+        found.extend(_all_edges(sub))
+    return found
+
+
+def _strip(name: Any) -> str:
+    return str(name).strip('"')
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _format_of(path: Path) -> str:
+    ext = path.suffix.lower()
+    if ext not in FORMATS:
+        valid = ", ".join(FORMATS)
+        raise FuncnetError(
+            f'Cannot tell the picture format of "{path}": expected an extension among '
+            f"{valid}. Received: {ext or 'no extension'!r}." + did_you_mean(ext, FORMATS)
+        )
+    return FORMATS[ext]
+
+
+def _render(source: str, fmt: str) -> bytes:
+    if shutil.which("dot") is None:
+        raise FuncnetError(INSTALL_DOT)
+    try:
+        data: bytes = graphviz.Source(source).pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise FuncnetError(INSTALL_DOT) from None
+    except subprocess.CalledProcessError as err:
+        detail = (err.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise FuncnetError(
+            f"Graphviz's dot failed to draw the {fmt}: {detail[0] if detail else err}"
+        ) from None
+    return data
+
+
+def _check_writable(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FuncnetError(f'Cannot write "{path}": the folder "{folder}" does not exist.')
+    if not os.access(folder, os.W_OK):
+        raise FuncnetError(f'Cannot write "{path}": the folder "{folder}" is not writable.')
+    if path.is_dir():
+        raise FuncnetError(f'Cannot write "{path}": it is a folder.')
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Writes via a temporary file in the same folder, so `path` is whole or untouched."""
+    _check_writable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise FuncnetError(f'Cannot write "{path}": {err.strerror}.') from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the picture from others
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise FuncnetError(f'Cannot write "{path}": {err.strerror or err}.') from None
