@@ -5,6 +5,9 @@ relabels its nodes (name, layer kind, shapes per call), marks inputs, outputs an
 tasks, merges, shared layers and residual adds, and renders the DOT text with the
 `graphviz` package. Files are written atomically: a failed plot never leaves a partial
 file and never destroys an existing one.
+
+Keras is imported inside the functions that draw, so that the command line can check an
+output path (`check_target`) before it loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -19,12 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import graphviz
-import keras
-from keras.src.layers.merging.base_merge import Merge  # not exported by keras.layers
 
 from funcnet._errors import FuncnetError, did_you_mean
 from funcnet._graph import producer, upstream_nodes
-from funcnet._heads import task_of
 
 FORMATS = {".dot": "dot", ".pdf": "pdf", ".png": "png", ".svg": "svg"}
 
@@ -111,8 +111,7 @@ class Picture:
                 program (then the DOT source is written next to `path`).
         """
         target = Path(path)
-        fmt = _format_of(target)
-        _check_writable(target)
+        fmt = check_target(target)
         try:
             data = self.render(fmt)
         except FuncnetError as err:
@@ -185,6 +184,8 @@ def plot(
         >>> "task: binary" in pic.source
         True
     """
+    import keras
+
     if not isinstance(model, keras.Model):
         raise FuncnetError(f"fn.plot needs a keras.Model. Received: {type(model).__name__}.")
     if not model.built:
@@ -195,8 +196,7 @@ def plot(
         )
     target = Path(path) if path is not None else None
     if target is not None:
-        _format_of(target)
-        _check_writable(target)
+        check_target(target)
     dot = keras.utils.model_to_dot(
         model, show_shapes=False, show_layer_names=True, rankdir=rankdir,
         expand_nested=expand_nested, dpi=dpi,
@@ -213,6 +213,8 @@ def plot(
 
 
 def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: bool) -> None:
+    import keras
+
     calls: dict[str, list[Any]] = {}  # pydot node id -> the layer's calls, in call order
     layers: dict[str, Any] = {}
     links: list[tuple[Any, Any]] = []  # (producing call, consuming call), one per tensor
@@ -302,6 +304,8 @@ def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: b
 
 def _models(model: Any, nested: bool) -> list[Any]:
     """The model and, when drawn expanded, every functional model nested inside it."""
+    import keras
+
     found = [model]
     if nested:
         for layer in model.layers:
@@ -383,6 +387,9 @@ def _named_outputs(model: Any) -> list[tuple[str, Any]]:
 
 
 def _kind(layer: Any, calls: list[Any], is_output: bool, is_residual: bool) -> str:
+    import keras
+    from keras.src.layers.merging.base_merge import Merge  # not exported by keras.layers
+
     if is_output:
         return "output"
     if calls and calls[0].is_input:
@@ -397,6 +404,8 @@ def _kind(layer: Any, calls: list[Any], is_output: bool, is_residual: bool) -> s
 
 
 def _output_tag(layer: Any, name: str) -> str:
+    from funcnet._heads import task_of
+
     task = task_of(layer)
     tag = "OUTPUT" if name == layer.name else f'OUTPUT "{name}"'
     return f"{tag} · task: {task}" if task else tag
@@ -481,6 +490,18 @@ def _esc(text: str) -> str:
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def check_target(path: str | os.PathLike[str]) -> str:
+    """Checks that a picture can be written to `path` and returns its format.
+
+    Raises:
+        FuncnetError: an unknown extension, or a folder that is missing or not writable.
+    """
+    target = Path(path)
+    fmt = _format_of(target)
+    _check_writable(target)
+    return fmt
 
 
 def _format_of(path: Path) -> str:

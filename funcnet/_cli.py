@@ -1,0 +1,322 @@
+"""The `funcnet` command line: draw or summarise a model that a Python function builds.
+
+    funcnet plot mymodels:build -o arch.png     # like `uvicorn module:app`
+    funcnet summary mymodels:build
+    funcnet gallery --out pictures/
+
+Only the standard library and funcnet's light modules are imported at start, so
+`funcnet --help` answers without loading TensorFlow; each command imports what it needs.
+Mistakes end with one line on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from funcnet._errors import FuncnetError, did_you_mean
+
+_EXAMPLE = '"mymodels:build_model" or "path/to/models.py:build_model"'
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the `funcnet` command line and returns its exit status.
+
+    Args:
+        argv: The arguments after the program name; default `sys.argv[1:]`.
+
+    Returns:
+        0 on success, 1 after a mistake (reported on stderr in one line).
+
+    Example:
+        >>> from funcnet._cli import main
+        >>> main(["plot", "no_colon_here", "-o", "arch.png"])
+        1
+    """
+    args = _parser().parse_args(argv)
+    try:
+        with _quiet_native_logs(enabled=not args.debug):
+            args.run(args)
+    except FuncnetError as err:
+        if args.debug:
+            raise
+        print(f"funcnet: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="funcnet",
+        description="Draw and summarise Keras models built by a Python function.",
+        epilog=f"MODULE:FACTORY names a function of no arguments that returns a keras.Model, "
+        f"e.g. {_EXAMPLE}. The current folder is importable, like `python -m`.",
+    )
+    from funcnet import __version__
+
+    parser.add_argument("--version", action="version", version=f"funcnet {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true",
+        help="show TensorFlow's log lines and full tracebacks",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    plot = commands.add_parser(
+        "plot", help="write a picture of the model's architecture",
+        description="Write a picture of the architecture of the model FACTORY() returns.",
+    )
+    plot.add_argument("target", metavar="MODULE:FACTORY", help="the function that builds the model")
+    plot.add_argument(
+        "-o", "--output", required=True, metavar="PATH",
+        help="where to write; the extension picks the format: .png, .svg, .pdf or .dot",
+    )
+    plot.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
+                      help="top to bottom (default) or left to right")
+    plot.add_argument("--no-shapes", action="store_true", help="leave out tensor shapes")
+    plot.add_argument("--expand-nested", action="store_true",
+                      help="draw the layers inside nested models")
+    plot.add_argument("--dpi", type=int, default=96, help="resolution of PNG output (96)")
+    plot.add_argument("--title", help="a line above the caption")
+    plot.set_defaults(run=_plot)
+
+    summary = commands.add_parser(
+        "summary", help="print the model summary and a table of its outputs",
+        description="Print model.summary() and, per output: task, loss, units and the "
+        "trainable parameters that feed it.",
+    )
+    summary.add_argument(
+        "target", metavar="MODULE:FACTORY", help="the function that builds the model"
+    )
+    summary.set_defaults(run=_summary)
+
+    gallery = commands.add_parser(
+        "gallery", help="draw every seed case and recipe example",
+        description="Write a picture of every model in funcnet.gallery: the seed cases "
+        "and the recipe examples.",
+    )
+    gallery.add_argument("--out", default="funcnet-gallery", metavar="DIR",
+                         help="folder to write into (default: funcnet-gallery)")
+    gallery.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png")
+    gallery.add_argument("--only", nargs="+", metavar="NAME", help="draw only these models")
+    gallery.set_defaults(run=_gallery)
+    return parser
+
+
+def _plot(args: argparse.Namespace) -> None:
+    from funcnet._plot import check_target
+
+    check_target(args.output)  # before the (slow) model build
+    model = load_model(args.target)
+    from funcnet._plot import plot
+
+    plot(
+        model, args.output, show_shapes=not args.no_shapes, rankdir=args.rankdir,
+        expand_nested=args.expand_nested, dpi=args.dpi, title=args.title,
+    )
+    print(f"wrote {args.output}")
+
+
+def _summary(args: argparse.Namespace) -> None:
+    model = load_model(args.target)
+    model.summary()
+    rows = [["output", "task", "loss", "units", "params feeding it"]]
+    rows += [[str(v) for v in row] for row in output_table(model)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print("\nOutputs, in declared order:")
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        print("  ".join(v.rjust(w) if i >= 3 else v.ljust(w) for i, (v, w) in enumerate(cells)))
+
+
+def _gallery(args: argparse.Namespace) -> None:
+    from funcnet.gallery import write_gallery
+
+    for path in write_gallery(args.out, fmt=args.format, names=args.only):
+        print(f"wrote {path}")
+
+
+def output_table(model: Any) -> list[tuple[str, str, str, int | str, str]]:
+    """One row per output, in declared order: name, task, loss, units, parameters feeding it.
+
+    The parameters feeding an output are the trainable parameters of every layer it
+    depends on, each layer counted once (a shared layer too).
+
+    Example:
+        >>> import funcnet as fn
+        >>> from keras import layers
+        >>> ins = fn.inputs(x=(4,))
+        >>> h = fn.stack(ins["x"], layers.Dense(8))
+        >>> m = fn.model(ins, [fn.head(h, "a", "binary"), fn.head(ins["x"], "b", "regression")])
+        >>> output_table(m)
+        [('a', 'binary', 'binary_crossentropy', 1, '49'), ('b', 'regression', 'mse', 1, '5')]
+    """
+    from funcnet._graph import producer, upstream_nodes
+    from funcnet._heads import task_of
+    from funcnet._tasks import tasks
+
+    struct = getattr(model, "_outputs_struct", None)
+    named = (
+        list(struct.items())
+        if isinstance(struct, dict)
+        else [(producer(t).name, t) for t in model.outputs]
+    )
+    rows: list[tuple[str, str, str, int | str, str]] = []
+    for name, tensor in named:
+        task = task_of(producer(tensor))
+        loss = tasks[task].loss if task is not None and task in tasks else None
+        layers = {id(n.operation): n.operation for n in upstream_nodes([tensor])}
+        params = sum(
+            int(_size(w.shape)) for layer in layers.values() for w in layer.trainable_weights
+        )
+        units = tensor.shape[-1] if tensor.shape[-1] is not None else "?"
+        loss_name = getattr(loss, "__name__", loss) if loss is not None else "-"
+        rows.append((str(name), task or "-", str(loss_name), units, f"{params:,}"))
+    return rows
+
+
+def _size(shape: Any) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def load_model(target: str) -> Any:
+    """Imports `MODULE:FACTORY`, calls the factory and returns the `keras.Model` it builds.
+
+    Args:
+        target: "module.name:function" or "path/to/file.py:function".
+
+    Returns:
+        The model.
+
+    Raises:
+        FuncnetError: no colon, a module or file that cannot be imported, no such
+            function, something not callable, a factory that fails or returns no model.
+    """
+    module_name, sep, attr = target.rpartition(":")
+    if not sep or not module_name or not attr:
+        raise FuncnetError(f'Expected MODULE:FACTORY, e.g. {_EXAMPLE}. Received: "{target}".')
+    module = _import(module_name)
+    factory: Any = module
+    for part in attr.split("."):
+        if not hasattr(factory, part):
+            names = _functions(module)
+            raise FuncnetError(
+                f'Module "{module_name}" has no function "{attr}". Its functions: '
+                f"{', '.join(names) or '(none)'}." + did_you_mean(attr, names)
+            )
+        factory = getattr(factory, part)
+    if not callable(factory):
+        raise FuncnetError(
+            f'"{target}" is not a function that returns a model. Received: '
+            f"{type(factory).__name__} {factory!r:.40}."
+        )
+    try:
+        model = factory()
+    except FuncnetError as err:
+        raise FuncnetError(f"{target}() failed: {err}") from None
+    except Exception as err:  # the user's code: report it in one line, whatever it is
+        raise FuncnetError(f"{target}() raised {type(err).__name__}: {_first_line(err)}") from None
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise FuncnetError(
+            f"{target}() must return a keras.Model. Received: {type(model).__name__}."
+        )
+    return model
+
+
+def _functions(module: Any) -> list[str]:
+    """The public functions defined in `module` itself (not those it imported)."""
+    return sorted(
+        name
+        for name, value in vars(module).items()
+        if callable(value)
+        and not name.startswith("_")
+        and getattr(value, "__module__", None) == module.__name__
+    )
+
+
+def _import(name: str) -> Any:
+    if name.endswith(".py") or os.sep in name or "/" in name:
+        return _import_file(Path(name))
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like `python -m`: modules in this folder import
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name and (name == err.name or name.startswith(err.name + ".")):
+            raise FuncnetError(
+                f'Cannot import module "{name}": no module named "{err.name}" in the current '
+                "folder or the installed packages. Check the spelling, or give a file path "
+                'such as "models.py:build".'
+            ) from None
+        raise FuncnetError(f'Importing module "{name}" failed: {_first_line(err)}') from None
+    except Exception as err:
+        raise FuncnetError(
+            f'Importing module "{name}" raised {type(err).__name__}: {_first_line(err)}'
+        ) from None
+
+
+def _import_file(path: Path) -> Any:
+    if not path.is_file():
+        raise FuncnetError(f'Cannot import "{path}": there is no such Python file.')
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise FuncnetError(f'Cannot import "{path}": not a Python file.')
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))  # its sibling modules import too
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        raise FuncnetError(
+            f'Importing "{path}" raised {type(err).__name__}: {_first_line(err)}'
+        ) from None
+    return module
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
+@contextlib.contextmanager
+def _quiet_native_logs(enabled: bool) -> Iterator[None]:
+    """Sends native (C++) writes to stderr, TensorFlow's start-up chatter, to /dev/null.
+
+    Python's own messages still reach the terminal: `sys.stderr` is pointed at a copy of
+    the original stream. Does nothing when stderr is not the process's file 2 (e.g. when
+    a test captures it).
+    """
+    try:
+        real = enabled and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        yield
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    python_stderr = sys.stderr
+    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=python_stderr.encoding,
+                           errors="backslashreplace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
