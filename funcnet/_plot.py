@@ -34,18 +34,17 @@ INSTALL_DOT = (
     "(macOS), or conda install -c conda-forge graphviz (conda)."
 )
 
-# Fill colour and tag of each kind of node; the tag makes the picture self-explaining.
+# Fill colour and tag of each kind of node, first kind first; the tag explains the colour.
 _STYLE = {
-    "input": ("#d5f5d5", "INPUT"),
     "output": ("#ffe2b8", "OUTPUT"),
+    "input": ("#d5f5d5", "INPUT"),
     "residual": ("#e6d5f7", "RESIDUAL"),
     "merge": ("#d4e6fb", "MERGE"),
     "model": ("#eeeeee", "NESTED MODEL"),
-    "layer": ("#ffffff", ""),
+    "shared": ("#fff4cc", "SHARED"),
 }
 _TIMES = "\u00d7"  # the multiplication sign, as in "3x3" kernels and "shared x2"
 _SHARED_BORDER = "#d2691e"
-_SHARED_FILL = "#fff4cc"
 _SKIP_COLOUR = "#7b3fb5"
 # Small fonts and tight spacing keep a 200-layer model on a readable, fast-to-render page.
 _GRAPH_ATTRS = {
@@ -257,17 +256,18 @@ def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: b
         if key not in layers:
             continue
         layer = layers[key]
-        kind = _kind(layer, calls[key], key in outputs, key in residuals)
-        fill, tag = _STYLE[kind]
-        if kind == "output":
-            tag = _output_tag(layer, outputs[key])
-        shared = len(calls[key]) > 1
-        if shared:
-            shared_tag = f"SHARED {_TIMES}{len(calls[key])}"
-            tag = f"{tag} · {shared_tag}" if tag else shared_tag
+        kinds = _kinds(layer, calls[key], key in residuals)
+        tags = [_STYLE[k][1] for k in kinds]
+        if key in outputs:
+            kinds.insert(0, "output")
+            tags.insert(0, _output_tag(layer, outputs[key]))
+        if len(calls[key]) > 1:
+            kinds.append("shared")
+            tags.append(f"SHARED {_TIMES}{len(calls[key])}")
             node.set("color", _SHARED_BORDER)
             node.set("penwidth", "2.5")
-            fill = _SHARED_FILL if kind == "layer" else fill
+        tag = " · ".join(tags)
+        fill = _STYLE[kinds[0]][0] if kinds else "#ffffff"
         for attr in ("border", "margin"):  # Keras's settings for its table labels
             node.get_attributes().pop(attr, None)
         node.set("fillcolor", fill)
@@ -386,21 +386,20 @@ def _named_outputs(model: Any) -> list[tuple[str, Any]]:
     return [(producer(t).name, t) for t in model.outputs]
 
 
-def _kind(layer: Any, calls: list[Any], is_output: bool, is_residual: bool) -> str:
+def _kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
+    """What a layer is, beyond being an output or shared: input, residual, merge, model."""
     import keras
     from keras.src.layers.merging.base_merge import Merge  # not exported by keras.layers
 
-    if is_output:
-        return "output"
     if calls and calls[0].is_input:
-        return "input"
+        return ["input"]
     if is_residual:
-        return "residual"
+        return ["residual"]
     if isinstance(layer, Merge):
-        return "merge"
+        return ["merge"]
     if isinstance(layer, keras.Model):
-        return "model"
-    return "layer"
+        return ["model"]
+    return []
 
 
 def _output_tag(layer: Any, name: str) -> str:
@@ -489,7 +488,8 @@ def _esc(text: str) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def check_target(path: str | os.PathLike[str]) -> str:
@@ -507,10 +507,10 @@ def check_target(path: str | os.PathLike[str]) -> str:
 def _format_of(path: Path) -> str:
     ext = path.suffix.lower()
     if ext not in FORMATS:
-        valid = ", ".join(FORMATS)
+        shown = f'its extension "{ext}"' if ext else "its name, which has no extension"
         raise FuncnetError(
-            f'Cannot tell the picture format of "{path}": expected an extension among '
-            f"{valid}. Received: {ext or 'no extension'!r}." + did_you_mean(ext, FORMATS)
+            f'Cannot tell the picture format of "{path}" from {shown}. Expected one of: '
+            f"{', '.join(FORMATS)}." + did_you_mean(ext, FORMATS)
         )
     return FORMATS[ext]
 
