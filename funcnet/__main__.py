@@ -2,4 +2,5 @@
 
 from funcnet._cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when pytest imports the package's modules for doctests
+    raise SystemExit(main())
