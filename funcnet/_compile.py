@@ -97,6 +97,7 @@ def compile(
         if task not in known:
             problems.append(f'tasks["{name}"]: {unknown_name("task", task, known)}')
     problems += _unknown_options(model, keras_compile_kwargs)
+    problems += _unknown_identifiers(loss_map, metrics_map)
     settings: dict[str, Any] = {}
     try:
         settings = presets[preset].compile_kwargs()
@@ -216,7 +217,7 @@ def infer_task(tensor: Any) -> tuple[str | None, str]:
         return "regression", ""
     if act == "sigmoid":
         return None, (
-            f"{seen} may be multi-label classification (0/1 targets, task \"multilabel\") "
+            f'{seen} may be multi-label classification (0/1 targets, task "multilabel") '
             'or values in [0, 1] such as pixel intensities (task "regression")'
         )
     if act == "softmax":
@@ -267,6 +268,41 @@ def _unknown_options(model: Any, kwargs: Mapping[str, Any]) -> list[str]:
         for key in kwargs
         if key not in allowed
     ]
+
+
+# Metric names Keras resolves from each output's loss, not from keras.metrics.get.
+_CONTEXT_METRICS = {"acc", "accuracy", "ce", "crossentropy"}
+
+
+def _unknown_identifiers(loss_map: Mapping[str, Any], metrics_map: Mapping[str, Any]) -> list[str]:
+    """Names Keras would only reject at the first fit, checked now."""
+    problems = []
+    for name, loss in loss_map.items():
+        if isinstance(loss, str) and not _resolves(keras.losses.get, loss):
+            known = [n for n in dir(keras.losses) if n.islower() and n[0] != "_"]
+            problems.append(
+                f'loss["{name}"]: Keras knows no loss "{loss}".{did_you_mean(loss, known)}'
+            )
+    for name, metrics in metrics_map.items():
+        for metric in _as_list(metrics):
+            if not isinstance(metric, str) or metric in _CONTEXT_METRICS:
+                continue
+            if not _resolves(keras.metrics.get, metric):
+                known = [n for n in dir(keras.metrics) if n.islower() and n[0] != "_"]
+                known += sorted(_CONTEXT_METRICS)
+                problems.append(
+                    f'metrics["{name}"]: Keras knows no metric "{metric}".'
+                    + did_you_mean(metric, known)
+                )
+    return problems
+
+
+def _resolves(get: Any, identifier: str) -> bool:
+    try:
+        get(identifier)
+    except ValueError:
+        return False
+    return True
 
 
 def _as_list(metrics: Any) -> list[Any]:
