@@ -170,6 +170,22 @@ def test_nested_model(expand: bool) -> None:
     assert "<b>encoder</b>" in source or expand
 
 
+def test_expanded_nested_model_called_twice_is_marked_shared() -> None:
+    inner_in = keras.Input((4,), name="inner_in")
+    inner = keras.Model(inner_in, layers.Dense(3, name="inner_dense")(inner_in), name="enc")
+    ins = fn.inputs(a=(4,), b=(4,))
+    pair = fn.merge([inner(ins["a"]), inner(ins["b"])], "concat")
+    source = fn.plot(fn.model(ins, fn.head(pair, "y", "binary")), expand_nested=True).source
+    assert f'label="enc · SHARED {TIMES}2"' in source
+
+
+def test_jupyter_shows_the_svg() -> None:
+    formatter = pytest.importorskip("IPython.core.formatters").DisplayFormatter()
+    data, _ = formatter.format(fn.plot(gallery.s2a()))
+    assert data["image/svg+xml"].lstrip().startswith("<?xml")
+    assert "fn.plot" not in data["text/plain"] and "Picture" in data["text/plain"]
+
+
 def test_options_reach_the_graph() -> None:
     model = gallery.s2a()
     source = fn.plot(model, rankdir="LR", show_shapes=False, title="My model").source
