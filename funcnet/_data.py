@@ -92,10 +92,10 @@ def data_problems(
     inputs, outputs = named_inputs(model), named_outputs(model)
     list_inputs = isinstance(getattr(model, "_inputs_struct", None), (list, tuple))
     list_outputs = isinstance(getattr(model, "_outputs_struct", None), (list, tuple))
-    x_named = _by_name(f"{prefix}x", x, "input", list(inputs), list_inputs, problems)
+    x_named = _by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
     y_named = None
     if y is not None:
-        y_named = _by_name(f"{prefix}y", y, "output", list(outputs), list_outputs, problems)
+        y_named = _by_name(f"{prefix}y", y, "output", outputs, list_outputs, problems)
     labelled = {f'{prefix}x["{n}"]': a for n, a in x_named.items()}
     labelled.update({f'{prefix}y["{n}"]': a for n, a in (y_named or {}).items()})
     problems += _count_problems(labelled)
@@ -119,9 +119,15 @@ def data_error(model: Any, problems: list[str]) -> FuncnetError:
 
 
 def _by_name(
-    label: str, data: Any, kind: str, names: list[str], is_list_model: bool, problems: list[str]
+    label: str,
+    data: Any,
+    kind: str,
+    tensors: dict[str, Any],
+    is_list_model: bool,
+    problems: list[str],
 ) -> Arrays:
     """Keys `data` by input or output name; records missing, unknown and positional data."""
+    names = list(tensors)
     listing = ", ".join(names)
     if isinstance(data, Mapping):
         missing = [n for n in names if n not in data]
@@ -136,7 +142,11 @@ def _by_name(
                 )
         for n in missing:
             if n not in suggested:
-                problems.append(f'{label}["{n}"] is missing: the model has an {kind} "{n}".')
+                shape = tuple(tensors[n].shape[1:])
+                problems.append(
+                    f'{label}["{n}"] is missing: the model has an {kind} "{n}" ({shape} per '
+                    "sample)."
+                )
         named = {n: data[n] for n in names if n in data}
     elif isinstance(data, (list, tuple)) and not (len(names) == 1 and not is_list_model):
         if not is_list_model:
@@ -201,7 +211,7 @@ def _input_problems(label: str, name: str, array: np.ndarray, tensor: Any) -> li
             f"takes {expected} per sample."
         )
     if dtype is not None and not _numeric(array):
-        problems.append(f'{label} holds {array.dtype} values; input "{name}" takes {dtype}.')
+        problems.append(f'{label} holds {_what(array)}; input "{name}" takes {dtype}.')
     elif dtype is not None and dtype.kind in "iu" and array.dtype.kind == "f":
         problems.append(
             f'{label} holds {array.dtype} values, but input "{name}" takes {dtype} (e.g. token '
@@ -212,7 +222,7 @@ def _input_problems(label: str, name: str, array: np.ndarray, tensor: Any) -> li
 
 def _target_problems(label: str, array: np.ndarray, tensor: Any, task: str | None) -> list[str]:
     if not _numeric(array):
-        return [f"{label} holds {array.dtype} values; targets must be numbers."]
+        return [f"{label} holds {_what(array)}; targets must be numbers."]
     problems = _nan_problems(label, array)
     if task is None or task not in list(task_registry) or array.ndim == 0:
         return problems
@@ -243,6 +253,11 @@ def _fits(actual: tuple[int, ...], expected: tuple[Any, ...]) -> bool:
     if len(actual) != len(expected):
         return False
     return all(e is None or a == e for a, e in zip(actual, expected, strict=True))
+
+
+def _what(array: np.ndarray) -> str:
+    kinds = {"U": "text", "S": "bytes", "O": "Python objects", "M": "dates", "c": "complex numbers"}
+    return f"{kinds.get(array.dtype.kind, 'values')} (dtype {array.dtype})"
 
 
 def _numeric(array: np.ndarray) -> bool:
