@@ -63,31 +63,42 @@ def _parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"funcnet {__version__}")
     parser.add_argument(
-        "--debug", action="store_true",
+        "--debug",
+        action="store_true",
         help="show TensorFlow's log lines and full tracebacks",
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     plot = commands.add_parser(
-        "plot", help="write a picture of the model's architecture",
+        "plot",
+        help="write a picture of the model's architecture",
         description="Write a picture of the architecture of the model FACTORY() returns.",
     )
     plot.add_argument("target", metavar="MODULE:FACTORY", help="the function that builds the model")
     plot.add_argument(
-        "-o", "--output", required=True, metavar="PATH",
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
         help="where to write; the extension picks the format: .png, .svg, .pdf or .dot",
     )
-    plot.add_argument("--rankdir", choices=["TB", "LR"], default="TB",
-                      help="top to bottom (default) or left to right")
+    plot.add_argument(
+        "--rankdir",
+        choices=["TB", "LR"],
+        default="TB",
+        help="top to bottom (default) or left to right",
+    )
     plot.add_argument("--no-shapes", action="store_true", help="leave out tensor shapes")
-    plot.add_argument("--expand-nested", action="store_true",
-                      help="draw the layers inside nested models")
+    plot.add_argument(
+        "--expand-nested", action="store_true", help="draw the layers inside nested models"
+    )
     plot.add_argument("--dpi", type=int, default=96, help="resolution of PNG output (96)")
     plot.add_argument("--title", help="a line above the caption")
     plot.set_defaults(run=_plot)
 
     summary = commands.add_parser(
-        "summary", help="print the model summary and a table of its outputs",
+        "summary",
+        help="print the model summary and a table of its outputs",
         description="Print model.summary() and, per output: task, loss, units and the "
         "trainable parameters that feed it.",
     )
@@ -97,12 +108,17 @@ def _parser() -> argparse.ArgumentParser:
     summary.set_defaults(run=_summary)
 
     gallery = commands.add_parser(
-        "gallery", help="draw every seed case and recipe example",
+        "gallery",
+        help="draw every seed case and recipe example",
         description="Write a picture of every model in funcnet.gallery: the seed cases "
         "and the recipe examples.",
     )
-    gallery.add_argument("--out", default="funcnet-gallery", metavar="DIR",
-                         help="folder to write into (default: funcnet-gallery)")
+    gallery.add_argument(
+        "--out",
+        default="funcnet-gallery",
+        metavar="DIR",
+        help="folder to write into (default: funcnet-gallery)",
+    )
     gallery.add_argument("--format", choices=["png", "svg", "pdf", "dot"], default="png")
     gallery.add_argument("--only", nargs="+", metavar="NAME", help="draw only these models")
     gallery.set_defaults(run=_gallery)
@@ -117,8 +133,13 @@ def _plot(args: argparse.Namespace) -> None:
     from funcnet._plot import plot
 
     plot(
-        model, args.output, show_shapes=not args.no_shapes, rankdir=args.rankdir,
-        expand_nested=args.expand_nested, dpi=args.dpi, title=args.title,
+        model,
+        args.output,
+        show_shapes=not args.no_shapes,
+        rankdir=args.rankdir,
+        expand_nested=args.expand_nested,
+        dpi=args.dpi,
+        title=args.title,
     )
     print(f"wrote {args.output}")
 
@@ -310,8 +331,9 @@ def _quiet_native_logs(enabled: bool) -> Iterator[None]:
     os.dup2(devnull, 2)
     os.close(devnull)
     python_stderr = sys.stderr
-    sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=python_stderr.encoding,
-                           errors="backslashreplace")
+    sys.stderr = os.fdopen(
+        os.dup(saved), "w", buffering=1, encoding=python_stderr.encoding, errors="backslashreplace"
+    )
     try:
         yield
     finally:

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ _STYLE = {
     "input": ("#d5f5d5", "INPUT"),
     "residual": ("#e6d5f7", "RESIDUAL"),
     "merge": ("#d4e6fb", "MERGE"),
-    "model": ("#eeeeee", "NESTED MODEL"),
+    "model": ("#eeeeee", "MODEL"),
     "shared": ("#fff4cc", "SHARED"),
 }
 _TIMES = "\u00d7"  # the multiplication sign, as in "3x3" kernels and "shared x2"
@@ -50,13 +51,29 @@ _SKIP_COLOUR = "#7b3fb5"
 # Curved splines, not Keras's "ortho": ortho ignores edge labels and makes dot 2.43 abort
 # on ResNet50 with skip labels ("maze.c: chkSgraph: Assertion failed").
 _GRAPH_ATTRS = {
-    "nodesep": "0.25", "ranksep": "0.35", "concentrate": "false", "splines": "spline",
+    "nodesep": "0.25",
+    "ranksep": "0.35",
+    "concentrate": "false",
+    "splines": "spline",
     "forcelabels": "true",
+    "fontname": "Helvetica",
+    "labelloc": "t",
 }
-_NODE_ATTRS = {"shape": "box", "style": '"rounded,filled"', "fontname": "Helvetica",
-               "fontsize": "11", "margin": '"0.12,0.04"', "color": '"#666666"'}
-_EDGE_ATTRS = {"color": '"#555555"', "arrowsize": "0.7", "penwidth": "1.2",
-               "fontname": "Helvetica", "fontsize": "9"}
+_NODE_ATTRS = {
+    "shape": "box",
+    "style": '"rounded,filled"',
+    "fontname": "Helvetica",
+    "fontsize": "11",
+    "margin": '"0.12,0.04"',
+    "color": '"#666666"',
+}
+_EDGE_ATTRS = {
+    "color": '"#555555"',
+    "arrowsize": "0.7",
+    "penwidth": "1.2",
+    "fontname": "Helvetica",
+    "fontsize": "9",
+}
 
 
 class Picture:
@@ -64,7 +81,6 @@ class Picture:
 
     Args:
         source: The DOT text of the picture.
-        dpi: Resolution used for PNG output.
 
     Example:
         >>> import funcnet as fn
@@ -75,9 +91,8 @@ class Picture:
         True
     """
 
-    def __init__(self, source: str, dpi: int = 96) -> None:
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.dpi = dpi
         self.path: Path | None = None  # the file last written by `save`
         self._cache: dict[str, bytes] = {}
 
@@ -120,8 +135,7 @@ class Picture:
                 dot_path = target.with_suffix(".dot")
                 _write_atomically(dot_path, self.source.encode())
                 raise FuncnetError(
-                    f"{err} "
-                    f"The graph's DOT source was saved to {dot_path}."
+                    f"{err} The graph's DOT source was saved to {dot_path}."
                 ) from None
             raise
         _write_atomically(target, data)
@@ -199,13 +213,17 @@ def plot(
     if target is not None:
         check_target(target)
     dot = keras.utils.model_to_dot(
-        model, show_shapes=False, show_layer_names=True, rankdir=rankdir,
-        expand_nested=expand_nested, dpi=dpi,
+        model,
+        show_shapes=False,
+        show_layer_names=True,
+        rankdir=rankdir,
+        expand_nested=expand_nested,
+        dpi=dpi,
     )
     _restyle(dot, model, show_shapes, show_activations, expand_nested)
     caption = _caption(model) if title is None else f"{title}\n{_caption(model)}"
     dot.set("label", _quote(caption))
-    picture = Picture(dot.to_string(), dpi)
+    picture = Picture(dot.to_string())
     if target is not None:
         picture.save(target)
     else:
@@ -213,96 +231,111 @@ def plot(
     return picture
 
 
-def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: bool) -> None:
+@dataclass
+class _Facts:
+    """What the picture needs to know about the model's graph, keyed by pydot node id."""
+
+    layers: dict[str, Any] = field(default_factory=dict)
+    calls: dict[str, list[Any]] = field(default_factory=dict)  # in call order
+    edge_calls: dict[tuple[str, str], set[tuple[int, int]]] = field(default_factory=dict)
+    skips: set[tuple[str, str]] = field(default_factory=set)
+    skip_starts: set[tuple[str, str]] = field(default_factory=set)
+    residuals: set[str] = field(default_factory=set)
+    outputs: dict[str, str] = field(default_factory=dict)  # node id -> output name
+
+    def shared(self, key: str) -> bool:
+        return len(self.calls.get(key, ())) > 1
+
+
+def _analyse(model: Any, nested: bool) -> _Facts:
+    """Walks the model's calls once: who calls whom, which call, residual adds, outputs."""
     import keras
 
-    calls: dict[str, list[Any]] = {}  # pydot node id -> the layer's calls, in call order
-    layers: dict[str, Any] = {}
+    facts = _Facts()
     links: list[tuple[Any, Any]] = []  # (producing call, consuming call), one per tensor
-    skips: set[tuple[str, str]] = set()
-    skip_starts: set[tuple[str, str]] = set()
-    residuals: set[str] = set()
-    outputs: dict[str, str] = {}  # pydot node id -> output name
+    if not hasattr(model, "outputs"):  # a subclassed model: Keras draws it as one box
+        facts.layers[_key(model)], facts.calls[_key(model)] = model, []
+        return facts
     for sub in _models(model, nested):
-        nodes = list(upstream_nodes(sub.outputs))
-        for node in nodes:
+        for node in upstream_nodes(sub.outputs):
             key = _key(node.operation)
-            layers[key] = node.operation
-            calls.setdefault(key, []).append(node)
+            facts.layers[key] = node.operation
+            facts.calls.setdefault(key, []).append(node)
             links.extend((_call_of(t), node) for t in node.input_tensors)
-            if isinstance(node.operation, keras.layers.Add):
-                shortcut = _shortcut(node)
-                if shortcut:
-                    residuals.add(key)
-                    skips.update(shortcut)
-                    skip_starts.add(shortcut[0])
-        if sub is model:
-            outputs = {_key(producer(t)): name for name, t in _named_outputs(model)}
-    for node_calls in calls.values():
+            shortcut = _shortcut(node) if isinstance(node.operation, keras.layers.Add) else []
+            if shortcut:
+                facts.residuals.add(key)
+                facts.skips.update(shortcut)
+                facts.skip_starts.add(shortcut[0])
+    facts.outputs = {_key(producer(t)): name for name, t in _named_outputs(model)}
+    for node_calls in facts.calls.values():
         node_calls.sort(key=lambda n: n.operation._inbound_nodes.index(n))
-    call_no = {id(n): i + 1 for node_calls in calls.values() for i, n in enumerate(node_calls)}
-    edges: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    number = {id(n): i for calls in facts.calls.values() for i, n in enumerate(calls, 1)}
     for src, dst in links:
         pair = (_key(src.operation), _key(dst.operation))
-        edges.setdefault(pair, set()).add((call_no.get(id(src), 1), call_no.get(id(dst), 1)))
+        numbers = (number.get(id(src), 1), number.get(id(dst), 1))
+        facts.edge_calls.setdefault(pair, set()).add(numbers)
+    return facts
 
+
+def _restyle(dot: Any, model: Any, show_shapes: bool, show_acts: bool, nested: bool) -> None:
+    facts = _analyse(model, nested)
     # Update Keras's own default-node entry: DOT defaults only reach nodes that follow them.
     for default in dot.get_node("node"):
         default.get_attributes().update(_NODE_ATTRS)
     for name, value in _GRAPH_ATTRS.items():
         dot.set(name, value)
-    dot.set("fontname", "Helvetica")
-    dot.set("labelloc", "t")
     for node in _all_nodes(dot):
-        key = node.get_name()
-        if key not in layers:
-            continue
-        layer = layers[key]
-        kinds = _kinds(layer, calls[key], key in residuals)
-        tags = [_STYLE[k][1] for k in kinds]
-        if key in outputs:
-            kinds.insert(0, "output")
-            tags.insert(0, _output_tag(layer, outputs[key]))
-        if len(calls[key]) > 1:
-            kinds.append("shared")
-            tags.append(f"SHARED {_TIMES}{len(calls[key])}")
-            node.set("color", _SHARED_BORDER)
-            node.set("penwidth", "2.5")
-        tag = " · ".join(tags)
-        fill = _STYLE[kinds[0]][0] if kinds else "#ffffff"
-        for attr in ("border", "margin"):  # Keras's settings for its table labels
-            node.get_attributes().pop(attr, None)
-        node.set("fillcolor", fill)
-        node.set("tooltip", _quote(f"{layer.name} ({type(layer).__name__})"))
-        node.set("label", _label(layer, tag, calls[key], show_shapes, show_acts))
-    _label_clusters(dot, {f"cluster_{layers[k].name}": len(c) for k, c in calls.items()})
+        if node.get_name() in facts.layers:
+            _style_node(node, facts, show_shapes, show_acts)
+    call_counts = {f"cluster_{facts.layers[k].name}": len(c) for k, c in facts.calls.items()}
+    _label_clusters(dot, call_counts)
     for edge in _all_edges(dot):
-        edge.get_attributes().update(_EDGE_ATTRS)  # replaces Keras's thick penwidth
-        pair = (_strip(edge.get_source()), _strip(edge.get_destination()))
-        if pair in skips:
-            edge.set("style", "dashed")
-            edge.set("color", _SKIP_COLOUR)
-            edge.set("fontcolor", _SKIP_COLOUR)
-            if pair in skip_starts:  # one word per shortcut is enough
-                edge.set("xlabel", "skip")
-        src_shared = len(calls.get(pair[0], ())) > 1
-        dst_shared = len(calls.get(pair[1], ())) > 1
-        if not (src_shared or dst_shared):
-            continue
-        # One edge per call, so each call of a shared layer has its own visible arrow.
-        for i, (out_no, in_no) in enumerate(sorted(edges.get(pair, ()))):
-            text = f"call {in_no}" if dst_shared else f"call {out_no}"
-            if src_shared and dst_shared:
-                text = f"call {out_no} → call {in_no}"
-            if i == 0:
-                edge.set("label", _quote(f"  {text}  "))
-                edge.set("fontcolor", _SHARED_BORDER)
-            else:
-                extra = type(edge)(
-                    edge.get_source(), edge.get_destination(), **edge.get_attributes()
-                )
-                extra.set("label", _quote(f"  {text}  "))
-                dot.add_edge(extra)
+        _style_edge(dot, edge, facts)
+
+
+def _style_node(node: Any, facts: _Facts, show_shapes: bool, show_acts: bool) -> None:
+    key = node.get_name()
+    layer, calls = facts.layers[key], facts.calls[key]
+    kinds = _kinds(layer, calls, key in facts.residuals)
+    tags = [_STYLE[k][1] for k in kinds]
+    if key in facts.outputs:
+        kinds.insert(0, "output")
+        tags.insert(0, _output_tag(layer, facts.outputs[key]))
+    if facts.shared(key):
+        kinds.append("shared")
+        tags.append(f"SHARED {_TIMES}{len(calls)}")
+        node.set("color", _SHARED_BORDER)
+        node.set("penwidth", "2.5")
+    for attr in ("border", "margin"):  # Keras's settings for its table labels
+        node.get_attributes().pop(attr, None)
+    node.set("fillcolor", _STYLE[kinds[0]][0] if kinds else "#ffffff")
+    node.set("tooltip", _quote(f"{layer.name} ({type(layer).__name__})"))
+    node.set("label", _label(layer, " · ".join(tags), calls, show_shapes, show_acts))
+
+
+def _style_edge(dot: Any, edge: Any, facts: _Facts) -> None:
+    edge.get_attributes().update(_EDGE_ATTRS)  # replaces Keras's thick penwidth
+    pair = (_strip(edge.get_source()), _strip(edge.get_destination()))
+    if pair in facts.skips:
+        edge.set("style", "dashed")
+        edge.set("color", _SKIP_COLOUR)
+        edge.set("fontcolor", _SKIP_COLOUR)
+        if pair in facts.skip_starts:  # one word per shortcut is enough
+            edge.set("xlabel", "skip")
+    src_shared, dst_shared = facts.shared(pair[0]), facts.shared(pair[1])
+    if not (src_shared or dst_shared):
+        return
+    # One edge per call (Keras draws one per pair of layers), each labelled with its call.
+    for i, (out_no, in_no) in enumerate(sorted(facts.edge_calls.get(pair, ()))):
+        text = f"call {in_no}" if dst_shared else f"call {out_no}"
+        if src_shared and dst_shared:
+            text = f"call {out_no} → call {in_no}"
+        if i > 0:
+            edge = type(edge)(edge.get_source(), edge.get_destination(), **edge.get_attributes())
+            dot.add_edge(edge)
+        edge.set("label", _quote(f"  {text}  "))  # spaces keep parallel labels apart
+        edge.set("fontcolor", _SHARED_BORDER)
 
 
 def _models(model: Any, nested: bool) -> list[Any]:
@@ -420,14 +453,13 @@ def _label(layer: Any, tag: str, calls: list[Any], show_shapes: bool, show_acts:
     rows.append(f"<b>{_esc(layer.name)}</b>")
     kind = _esc(_layer_kind(layer, show_acts))
     rows.append(f'<font point-size="10" color="#333333">{kind}</font>')
-    if show_shapes:
+    if show_shapes and calls:
         shapes = [_call_shapes(c) for c in calls]
         if len(set(shapes)) == 1:
             rows.append(f'<font point-size="10">{_esc(shapes[0])}</font>')
         else:
             rows += [
-                f'<font point-size="10">call {i}: {_esc(s)}</font>'
-                for i, s in enumerate(shapes, 1)
+                f'<font point-size="10">call {i}: {_esc(s)}</font>' for i, s in enumerate(shapes, 1)
             ]
     # One table row per line: <br/> lines overlap (an underscore in a name strikes the next).
     cells = "".join(f"<tr><td>{row}</td></tr>" for row in rows)

@@ -165,8 +165,10 @@ def recipe_multi_input() -> keras.Model:
 
     return recipes.multi_input(
         {"audio": (W,), "video": (W,)},
-        encoders={k: [layers.Dense(20, name=f"{k}_1"), layers.Dense(10, name=f"{k}_2")]
-                  for k in ("audio", "video")},
+        encoders={
+            k: [layers.Dense(20, name=f"{k}_1"), layers.Dense(10, name=f"{k}_2")]
+            for k in ("audio", "video")
+        },
         trunk=layers.Dense(10, name="common"),
         heads={"fake": "binary"},
         name="recipe_multi_input",
@@ -191,8 +193,11 @@ def recipe_resnet() -> keras.Model:
     from funcnet import recipes
 
     return recipes.resnet(
-        {"image": (28, 28, 1)}, filters=(16, 32), blocks=2,
-        heads={"digit": ("multiclass", 10)}, name="recipe_resnet",
+        {"image": (28, 28, 1)},
+        filters=(16, 32),
+        blocks=2,
+        heads={"digit": ("multiclass", 10)},
+        name="recipe_resnet",
     )
 
 

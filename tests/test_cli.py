@@ -19,7 +19,7 @@ import pytest
 from funcnet._cli import main, output_table
 from tests.test_plot import png_size
 
-MODELS = '''
+MODELS = """
 from keras import layers
 import funcnet as fn
 
@@ -34,7 +34,7 @@ def boom():
     raise RuntimeError("kaboom\\nsecond line")
 
 NOT_CALLABLE = 3
-'''
+"""
 
 
 @pytest.fixture
@@ -47,7 +47,10 @@ def models(tmp_path: Path) -> Path:
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "funcnet", *args],
-        capture_output=True, text=True, timeout=120, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -67,8 +70,16 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ("{models}:good", "no_dir/arch.png", r'folder ".*no_dir" does not exist'),
     ],
     ids=[
-        "no-colon", "no-module", "no-file", "no-factory", "near-miss", "not-callable",
-        "not-a-model", "factory-raises", "bad-extension", "missing-folder",
+        "no-colon",
+        "no-module",
+        "no-file",
+        "no-factory",
+        "near-miss",
+        "not-callable",
+        "not-a-model",
+        "factory-raises",
+        "bad-extension",
+        "missing-folder",
     ],
 )
 def test_plot_mistakes_give_one_line(models, tmp_path, capsys, target, output, match) -> None:

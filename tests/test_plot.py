@@ -132,7 +132,7 @@ def test_skip_connections_are_found_from_the_graph(build, skip_edges) -> None:
     assert dashed == skip_edges
     add = next(layer for layer in model.layers if isinstance(layer, layers.Add))
     assert ("RESIDUAL" in node_label(source, add)) == bool(skip_edges)
-    assert source.count('xlabel=skip') == (1 if skip_edges else 0)
+    assert source.count("xlabel=skip") == (1 if skip_edges else 0)
 
 
 def test_funcnet_projection_shortcut_counts_as_skip() -> None:
@@ -184,6 +184,19 @@ def test_jupyter_shows_the_svg() -> None:
     data, _ = formatter.format(fn.plot(gallery.s2a()))
     assert data["image/svg+xml"].lstrip().startswith("<?xml")
     assert "fn.plot" not in data["text/plain"] and "Picture" in data["text/plain"]
+
+
+def test_sequential_and_subclassed_models() -> None:
+    seq = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="d1")], name="seq")
+    assert "OUTPUT" in node_label(fn.plot(seq).source, seq.get_layer("d1"))
+
+    class Doubler(keras.Model):
+        def call(self, x):
+            return x * 2
+
+    sub = Doubler(name="doubler")
+    sub(keras.ops.zeros((1, 3)))
+    assert "MODEL" in node_label(fn.plot(sub).source, sub)
 
 
 def test_options_reach_the_graph() -> None:
@@ -314,8 +327,9 @@ def test_failed_rename_leaves_no_temporary(small, tmp_path: Path, monkeypatch) -
     [
         (lambda m: fn.plot("not a model"), r"keras.Model. Received: str"),
         (lambda m: fn.plot(m, rankdir="UP"), r"rankdir=.UP."),
+        (lambda m: fn.plot(keras.Sequential([layers.Dense(2)], name="seq")), r'"seq" is not built'),
     ],
-    ids=["not-a-model", "bad-rankdir"],
+    ids=["not-a-model", "bad-rankdir", "not-built"],
 )
 def test_bad_arguments(small, call, match: str) -> None:
     with pytest.raises(fn.FuncnetError, match=match):
