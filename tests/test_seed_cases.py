@@ -263,6 +263,15 @@ def test_trains_one_epoch_on_named_data(case: Case) -> None:
         assert {f"{h}_loss" for h in case.heads} <= set(history.history)
 
 
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_s0c_every_case_renders_to_a_png_of_its_graph(case: Case, tmp_path) -> None:
+    model = case.funcnet()
+    picture = fn.plot(model, tmp_path / "arch.png")
+    assert (tmp_path / "arch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for layer in model.layers:
+        assert layer.name in picture.source
+
+
 def test_s1a_full_size() -> None:
     # Zero-initialised trunk: same parameter count, without 411M random draws per model.
     ours, theirs = s1a_funcnet(224, "zeros"), s1a_keras(224, "zeros")
@@ -278,9 +287,9 @@ def test_s1b_one_shared_encoder_trained_by_both_branches() -> None:
     fn.compile(model, loss={"label": "categorical_crossentropy"})
     onehot = np.eye(10)[y["label"]]
     for zeroed in ("left", "right"):  # each branch alone moves the one shared kernel
-        before = np.array(kernel)
+        before = kernel.numpy()
         model.fit({**x, zeroed: np.zeros_like(x[zeroed])}, onehot, epochs=1, verbose=0)
-        assert not np.allclose(before, np.array(kernel))
+        assert not np.allclose(before, kernel.numpy())
 
 
 def test_s2b_as_written_fails_naming_block_inputs_shapes_and_fix() -> None:
@@ -319,9 +328,9 @@ def test_s3a_models_share_in_and_h1() -> None:
     assert model1.inputs[0] is model2.inputs[0]
     x, y = synthetic(model1)
     fn.compile(model1)
-    before = np.array(model2.get_layer("h1").kernel)
+    before = model2.get_layer("h1").kernel.numpy()
     model1.fit(x, y["out"], epochs=1, verbose=0)
-    assert not np.allclose(before, np.array(model2.get_layer("h1").kernel))
+    assert not np.allclose(before, model2.get_layer("h1").kernel.numpy())
 
 
 def test_s3b_trains_few_epochs_batch_10_with_losses_by_name() -> None:
