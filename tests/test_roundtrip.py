@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 
 import funcnet as fn
+from funcnet._compile import TRAINED_TASKS
 from funcnet._graph import upstream_nodes
 from tests.conftest import synthetic
 from tests.test_builder import RECIPES
-from tests.test_seed_cases import CASES, s2b_funcnet
+from tests.test_seed_cases import CASES, s2b_funcnet, s3b_funcnet
 
 MODELS: dict[str, Callable[[], keras.Model]] = {
     **{f"recipe-{key}": build for key, build in RECIPES.items()},
@@ -87,6 +88,37 @@ def test_json_round_trip(build: Callable[[], keras.Model]) -> None:
     rebuilt = keras.models.model_from_json(model.to_json())
     rebuilt.set_weights(model.get_weights())
     assert_same_model(model, rebuilt, x)
+
+
+COMPILED = ("loss", "loss_weights", "metrics", "steps_per_execution", "jit_compile")
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+@pytest.mark.parametrize("preset", ["default", "fast"])
+@pytest.mark.parametrize("build", MODELS.values(), ids=MODELS.keys())
+def test_compile_after_loading_gives_the_same_losses_and_metrics(
+    build: Callable[[], keras.Model], preset: str, tmp_path: Path
+) -> None:
+    model = build()
+    model.save(tmp_path / "model.keras")  # saved before compiling: only the heads tell
+    fn.compile(model, preset=preset)
+    loaded = fn.compile(keras.saving.load_model(tmp_path / "model.keras"), preset=preset)
+    before, after = model.get_compile_config(), loaded.get_compile_config()
+    assert {k: after[k] for k in COMPILED} == {k: before[k] for k in COMPILED}
+    assert getattr(loaded, TRAINED_TASKS) == getattr(model, TRAINED_TASKS) == tasks_of(model)
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_loaded_model_evaluates_exactly_as_before(tmp_path: Path) -> None:
+    # The same losses and metrics per output, measured: evaluate gives identical numbers.
+    model = fn.compile(s3b_funcnet(), run_eagerly=True)  # eager: no graph to trace, twice
+    x, y = synthetic(model, n=20)
+    model.save(tmp_path / "s3b.keras")
+    loaded = fn.compile(keras.saving.load_model(tmp_path / "s3b.keras"), run_eagerly=True)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)
+    after = loaded.evaluate(x, y, verbose=0, return_dict=True)
+    assert after == before
+    assert {f"{o}_{m}" for o in ("o1", "o2") for m in ("loss", "accuracy", "auc")} <= set(after)
 
 
 def test_shared_layer_is_one_layer_called_twice_after_loading(tmp_path: Path) -> None:
