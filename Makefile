@@ -39,5 +39,9 @@ lint: $(STAMP)
 bench: $(STAMP) dot
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# The architecture pictures the README shows, one per seed case and recipe example.
+gallery: $(STAMP) dot
+	$(PY) -m funcnet gallery --out notebooks/gallery
+
 clean:
 	rm -rf $(VENV) funcnet-demo
