@@ -19,7 +19,7 @@ import keras
 
 from funcnet._errors import FuncnetError, did_you_mean, unknown_name
 from funcnet._heads import task_of
-from funcnet._presets import presets
+from funcnet._presets import Preset, presets
 from funcnet._tasks import tasks as task_registry
 
 # Set by fn.compile: output name -> the task whose loss trains it (None: a loss override,
@@ -98,11 +98,8 @@ def compile(
             problems.append(f'tasks["{name}"]: {unknown_name("task", task, known)}')
     problems += _unknown_options(model, keras_compile_kwargs)
     problems += _unknown_identifiers(loss_map, metrics_map)
-    settings: dict[str, Any] = {}
-    try:
-        settings = presets[preset].compile_kwargs()
-    except FuncnetError as err:
-        problems.append(f"preset: {err}")
+    settings, more = _preset_settings(model, preset)
+    problems += more
 
     trained: dict[str, str | None] = {}
     for name, tensor in outputs.items():
@@ -260,11 +257,26 @@ def _by_output(
     return {}
 
 
-def _unknown_options(model: Any, kwargs: Mapping[str, Any]) -> list[str]:
+def _preset_settings(model: Any, name: str) -> tuple[dict[str, Any], list[str]]:
+    """The preset's settings for this machine, and any problem with them."""
+    try:
+        preset = presets[name]
+    except FuncnetError as err:
+        return {}, [f"preset: {err}"]
+    if not isinstance(preset, Preset):
+        return {}, [
+            f'preset "{name}" is registered as {preset!r:.40} ({type(preset).__name__}), not as '
+            'a fn.Preset; register fn.Preset("what it is for", {"steps_per_execution": 8}).'
+        ]
+    settings = preset.compile_kwargs()
+    return settings, _unknown_options(model, settings, f'preset "{name}": ')
+
+
+def _unknown_options(model: Any, kwargs: Mapping[str, Any], where: str = "") -> list[str]:
     allowed = set(inspect.signature(model.compile).parameters) - {"self", "kwargs"}
     allowed -= {"optimizer", "loss", "metrics", "loss_weights"}
     return [
-        f"Unknown option {key}= for model.compile.{did_you_mean(key, allowed)}"
+        f"{where}Unknown option {key}= for model.compile.{did_you_mean(key, allowed)}"
         for key in kwargs
         if key not in allowed
     ]

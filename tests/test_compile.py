@@ -184,13 +184,42 @@ def test_explicit_compile_arguments_win_over_the_preset() -> None:
     assert model.steps_per_execution == 4
 
 
+@pytest.fixture
+def scratch_presets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lets a test register presets without leaving them behind for other tests."""
+    monkeypatch.setattr(fn.presets, "_items", dict(fn.presets._items))
+
+
+@pytest.mark.usefixtures("scratch_presets")
 def test_users_register_presets() -> None:
-    fn.presets.register("tiny-steps", fn.Preset("test", {"steps_per_execution": 3}), replace=True)
+    fn.presets.register("tiny-steps", fn.Preset("test", {"steps_per_execution": 3}))
     assert fn.compile(s3b(), preset="tiny-steps").steps_per_execution == 3
     calls = []
-    lazy = fn.Preset("decided per call", lambda: calls.append(1) or {"steps_per_execution": 5})
-    fn.presets.register("lazy", lazy, replace=True)
+
+    def decided_per_call() -> dict[str, Any]:
+        calls.append(1)
+        return {"steps_per_execution": 5}
+
+    fn.presets.register("lazy", fn.Preset("decided per call", decided_per_call))
     assert fn.compile(s3b(), preset="lazy").steps_per_execution == 5 and calls == [1]
+
+
+@pytest.mark.usefixtures("scratch_presets")
+@pytest.mark.parametrize(
+    "preset, message",
+    [
+        (
+            fn.Preset("typo", {"steps_per_exection": 4}),
+            r'preset "bad": Unknown option steps_per_exection=.*"steps_per_execution"',
+        ),
+        ("fast", r'preset "bad" is registered as \'fast\' \(str\), not as a fn.Preset'),
+    ],
+    ids=["misspelled-setting", "not-a-preset"],
+)
+def test_bad_registered_preset_is_named(preset: Any, message: str) -> None:
+    fn.presets.register("bad", preset)
+    with pytest.raises(fn.FuncnetError, match=message):
+        fn.compile(s3b(), preset="bad")
 
 
 # ---- bad input: every message names the culprit ---------------------------------------------
@@ -261,7 +290,7 @@ def test_all_problems_of_one_call_are_listed_together() -> None:
 
 def test_not_a_model() -> None:
     with pytest.raises(fn.FuncnetError, match=r"Expected a keras.Model.*Received: 'model'"):
-        fn.compile("model")  # type: ignore[arg-type]
+        fn.compile("model")
 
 
 def test_keras_errors_come_back_with_the_model_name() -> None:

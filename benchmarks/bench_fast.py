@@ -1,0 +1,193 @@
+"""Training speed: Keras's default compile settings vs funcnet's preset="fast".
+
+Two models, each trained twice from the same seed on the same data with the same batch
+size (32): once compiled the raw-Keras way (`model.compile`, Keras's defaults), once with
+`fn.compile(..., preset="fast")`.
+
+- S3b (SEED_CASES.md): inputs of widths 5, 7 and 784, concatenated -> Dense(10, relu) ->
+  o1, o2 binary and o3 over 10 classes; per-output losses; accuracy (and AUC for o1, o2).
+- The Keras guide's small MLP: 784 -> Dense(64, relu) -> Dense(64, relu) -> Dense(10)
+  logits, sparse categorical cross-entropy from logits, accuracy.
+
+The first epoch of each (tracing, compiling) is a warm-up and is not timed. Then the two
+alternate, one epoch each, so that other work on the machine slows both alike; each
+epoch is seeded the same for both, so they see the same shuffles and should end at the
+same loss. Reports the median samples/s over the timed epochs and the ratio.
+
+Run: python benchmarks/bench_fast.py          (about a minute)
+     python benchmarks/bench_fast.py --sweep  (also S3b for several steps_per_execution)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+from keras import layers
+
+import funcnet as fn
+from funcnet._presets import FAST_STEPS_PER_EXECUTION
+
+SAMPLES = 16_384
+BATCH = 32
+TIMED_EPOCHS = 5
+SEED = 7
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch alone, without fit's set-up (an epoch hook: fine with spe)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def s3b_data(rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, Any]]:
+    x = {
+        "table_a": rng.normal(size=(SAMPLES, 5)).astype("float32"),
+        "table_b": rng.normal(size=(SAMPLES, 7)).astype("float32"),
+        "pixels": rng.random((SAMPLES, 784), dtype="float32"),
+    }
+    teacher = rng.normal(size=(784, 10))  # learnable targets, so the losses fall
+    y = {
+        "o1": (x["table_a"].sum(1, keepdims=True) > 0).astype("int32"),
+        "o2": (x["table_b"][:, :1] > 0).astype("int32"),
+        "o3": (x["pixels"] @ teacher).argmax(1).astype("int32"),
+    }
+    return x, y
+
+
+def s3b_model() -> keras.Model:
+    ins = fn.inputs(table_a=(5,), table_b=(7,), pixels=(784,))
+    h = fn.stack(fn.merge(list(ins.values()), "concat"), layers.Dense(10, activation="relu"))
+    heads = [
+        fn.head(h, "o1", "binary"),
+        fn.head(h, "o2", "binary"),
+        fn.head(h, "o3", "multiclass", 10),
+    ]
+    return fn.model(ins, heads)
+
+
+def s3b_keras_defaults(model: keras.Model) -> None:
+    model.compile(
+        optimizer="adam",
+        loss={
+            "o1": "binary_crossentropy",
+            "o2": "binary_crossentropy",
+            "o3": "sparse_categorical_crossentropy",
+        },
+        metrics={"o1": ["accuracy", "auc"], "o2": ["accuracy", "auc"], "o3": ["accuracy"]},
+    )
+
+
+def mlp_model() -> keras.Model:
+    pixels = keras.Input((784,), name="pixels")
+    h = layers.Dense(64, activation="relu")(pixels)
+    h = layers.Dense(64, activation="relu")(h)
+    return keras.Model(pixels, layers.Dense(10, name="logits")(h))
+
+
+def mlp_loss() -> keras.losses.Loss:
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+Compiler = Callable[[keras.Model], Any]
+
+
+def race(build: Callable[[], keras.Model], x: Any, y: Any, compilers: dict[str, Compiler]) -> dict:
+    """Trains one fresh model per compiler, alternating epochs; returns rates and losses."""
+    models, timers = {}, {}
+    for name, compile_it in compilers.items():
+        keras.utils.set_random_seed(SEED)  # the same initial weights for every contender
+        models[name] = build()
+        compile_it(models[name])
+        timers[name] = EpochTimer()
+    losses: dict[str, float] = {}
+    for epoch in range(1 + TIMED_EPOCHS):  # epoch 0 traces and compiles: the warm-up
+        for name, model in models.items():
+            keras.utils.set_random_seed(SEED + epoch)  # the same shuffle for every contender
+            history = model.fit(
+                x, y, batch_size=BATCH, epochs=1, verbose=0, callbacks=[timers[name]]
+            )
+            losses[name] = history.history["loss"][-1]
+    return {
+        name: (SAMPLES / statistics.median(timers[name].seconds[1:]), losses[name])
+        for name in models
+    }
+
+
+def table(title: str, results: dict[str, tuple[float, float]]) -> None:
+    base = next(iter(results.values()))[0]
+    print(f"\n{title} (batch {BATCH}, {SAMPLES:,} samples, median of {TIMED_EPOCHS} epochs)")
+    print(f"{'compiled with':<44} {'samples/s':>10} {'vs Keras':>9} {'final loss':>11}")
+    for name, (rate, loss) in results.items():
+        print(f"{name:<44} {rate:>10,.0f} {rate / base:>8.2f}x {loss:>11.5f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true", help="also try other steps_per_execution")
+    args = parser.parse_args()
+    rng = np.random.default_rng(SEED)
+    x, y = s3b_data(rng)
+    fast = f'fn.compile(preset="fast"): spe={FAST_STEPS_PER_EXECUTION}, no XLA'
+    table(
+        "S3b: three inputs, three named outputs",
+        race(
+            s3b_model,
+            x,
+            y,
+            {
+                "model.compile (Keras defaults)": s3b_keras_defaults,
+                fast: lambda m: fn.compile(m, preset="fast"),
+            },
+        ),
+    )
+    table(
+        "Keras guide MLP: 784 -> 64 -> 64 -> 10 logits",
+        race(
+            mlp_model,
+            x["pixels"],
+            y["o3"],
+            {
+                "model.compile (Keras defaults)": lambda m: m.compile(
+                    optimizer="adam", loss=mlp_loss(), metrics=["accuracy"]
+                ),
+                fast: lambda m: fn.compile(m, preset="fast", loss=mlp_loss(), metrics=["accuracy"]),
+            },
+        ),
+    )
+    if args.sweep:
+        contenders: dict[str, Compiler] = {"model.compile (Keras defaults)": s3b_keras_defaults}
+        for steps, jit in [
+            (8, False),
+            (16, False),
+            (32, False),
+            (64, False),
+            (128, False),
+            (1, True),
+            (32, True),
+        ]:
+            contenders[f"steps_per_execution={steps}, jit_compile={jit}"] = partial(
+                fn.compile, steps_per_execution=steps, jit_compile=jit
+            )
+        table("S3b sweep", race(s3b_model, x, y, contenders))
+
+
+if __name__ == "__main__":
+    main()
