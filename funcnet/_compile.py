@@ -101,23 +101,8 @@ def compile(
     settings, more = _preset_settings(model, preset)
     problems += more
 
-    trained: dict[str, str | None] = {}
-    for name, tensor in outputs.items():
-        declared = tasks_map.get(name)
-        task, why = output_task(tensor, declared if declared in known else None)
-        if task is not None and task not in known:
-            task, why = None, f'its task "{task}" is not registered in fn.tasks here'
-        if task is None and (name not in loss_map or name not in metrics_map):
-            guess = "multilabel" if "multilabel" in why else "regression"
-            problems.append(
-                f'Output "{name}": {why}. Name its task, e.g. tasks={{"{name}": "{guess}"}} '
-                f"(tasks: {', '.join(known)}), or give both its loss and its metrics."
-            )
-            continue
-        trained[name] = None if name in loss_map else task  # funcnet vouches for its own loss
-        if task is not None:
-            loss_map.setdefault(name, task_registry[task].loss)
-            metrics_map.setdefault(name, list(task_registry[task].metrics))
+    declared = {n: t for n, t in tasks_map.items() if t in known}
+    trained = _fill_from_tasks(outputs, declared, loss_map, metrics_map, problems)
     if problems:
         raise compile_error(model, problems)
 
@@ -220,6 +205,38 @@ def infer_task(tensor: Any) -> tuple[str | None, str]:
     if act == "softmax":
         return None, f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)"
     return None, f"funcnet cannot tell the task of {seen}"
+
+
+def _fill_from_tasks(
+    outputs: Mapping[str, Any],
+    declared: Mapping[str, str],
+    loss_map: dict[str, Any],
+    metrics_map: dict[str, Any],
+    problems: list[str],
+) -> dict[str, str | None]:
+    """Adds each output's task loss and metrics where not overridden.
+
+    Returns:
+        {output: the task whose loss trains it, or None after a loss override}.
+    """
+    known = list(task_registry)
+    trained: dict[str, str | None] = {}
+    for name, tensor in outputs.items():
+        task, why = output_task(tensor, declared.get(name))
+        if task is not None and task not in known:
+            task, why = None, f'its task "{task}" is not registered in fn.tasks here'
+        if task is None and (name not in loss_map or name not in metrics_map):
+            guess = "multilabel" if "multilabel" in why else "regression"
+            problems.append(
+                f'Output "{name}": {why}. Name its task, e.g. tasks={{"{name}": "{guess}"}} '
+                f"(tasks: {', '.join(known)}), or give both its loss and its metrics."
+            )
+            continue
+        trained[name] = None if name in loss_map else task  # funcnet vouches for its own loss
+        if task is not None:
+            loss_map.setdefault(name, task_registry[task].loss)
+            metrics_map.setdefault(name, list(task_registry[task].metrics))
+    return trained
 
 
 def compile_error(model: Any, problems: list[str]) -> FuncnetError:
