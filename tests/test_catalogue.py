@@ -502,9 +502,6 @@ XFAIL = {
     "string registered as a task fails later in fn.head with a raw AttributeError",
     "heads/task-with-misspelled-activation": "fn.Task does not check its activation; fn.head "
     "then leaks Keras's raw ValueError, naming neither task nor head",
-    "presets/register-preset-that-is-not-a-preset": "Registry.register accepts any object; "
-    "fn.compile then raises a raw AttributeError 'str' object has no attribute "
-    "'compile_kwargs'",
 }
 
 # The other tables of bad input, by reference: each row runs again here under the

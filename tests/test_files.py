@@ -20,6 +20,7 @@ import pytest
 
 import funcnet as fn
 from funcnet._cli import main as cli
+from funcnet.demo import _save_model
 from funcnet.gallery import write_gallery
 from tests.test_catalogue import crashing_dot, path_without_dot
 
@@ -42,8 +43,6 @@ def run_cli(target: Path) -> None:
 
 
 def save_demo_model(target: Path) -> None:
-    from funcnet.demo import _save_model
-
     _save_model(small(), target)
 
 
@@ -140,8 +139,6 @@ def listing(folder: Path) -> dict[str, bytes]:
 def test_failed_write_leaves_no_partial_file(
     writer: str, failure: str, existing: bool, tmp_path: Path
 ) -> None:
-    if writer == "demo-model":
-        pytest.importorskip("funcnet.demo")
     name, write = WRITERS[writer]
     out = tmp_path / "work" / "out"
     out.mkdir(parents=True)
@@ -165,8 +162,6 @@ def test_failed_write_leaves_no_partial_file(
 @pytest.mark.parametrize("writer", WRITERS)
 def test_successful_write_replaces_the_old_file(writer: str, tmp_path: Path) -> None:
     # The other side of the table: with nothing failing, the same call does write.
-    if writer == "demo-model":
-        pytest.importorskip("funcnet.demo")
     name, write = WRITERS[writer]
     out = tmp_path / "work" / "out"
     out.mkdir(parents=True)
