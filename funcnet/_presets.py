@@ -16,9 +16,9 @@ import keras
 from funcnet._registry import Registry
 
 # Batches per call into the compiled training loop with preset="fast". Measured on a
-# 2-core CPU (benchmarks/bench_fast.py, S3b model, batch 32): 1 -> 8 -> 32 gains most of
-# the speed-up; 64 and 128 measured within noise of 32 while making callbacks and the
-# progress bar update four times less often.
+# 2-core CPU (benchmarks/bench_fast.py --sweep, S3b and the MLP, batch 32): 1 -> 16 -> 32
+# gives nearly all of the speed-up; 64 and 128 were within noise of 32 while updating
+# callbacks and the progress bar two to four times less often.
 FAST_STEPS_PER_EXECUTION = 32
 
 
@@ -71,7 +71,7 @@ def _tensorflow_sees_a_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
-presets: Registry[Preset] = Registry("preset")
+presets: Registry[Preset] = Registry("preset", Preset)
 presets.register("default", Preset("Keras's own defaults: one batch per call, jit_compile='auto'"))
 presets.register(
     "fast",
