@@ -165,8 +165,9 @@ def _by_name(
             return {}
         named = dict(zip(names, data, strict=True))
     elif len(names) == 1:
-        one = len(data) == 1 and hasattr(data[0], "shape") if isinstance(data, list) else False
-        named = {names[0]: data[0] if one else data}
+        # [array] for a one-input model: unwrap it, as Keras does.
+        wrapped = isinstance(data, (list, tuple)) and len(data) == 1 and hasattr(data[0], "shape")
+        named = {names[0]: data[0] if wrapped else data}
     else:
         problems.append(
             f"{label} is one array, but the model has {len(names)} {kind}s ({listing}); pass "

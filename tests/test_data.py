@@ -72,6 +72,14 @@ def test_inputs_only() -> None:
     assert y is None and list(x) == ["audio", "video", "tokens"]
 
 
+@pytest.mark.parametrize("wrap", [list, tuple])
+def test_one_array_in_a_list_for_a_one_input_model(wrap: Any) -> None:
+    ins = fn.inputs(a=(3,))
+    model = fn.model(ins, fn.head(ins["a"], "price", "regression"))
+    x, y = fn.check_data(model, wrap([np.ones((4, 3))]), [1.0, 2.0, 3.0, 4.0])
+    assert x["a"].shape == (4, 3) and y is not None and y["price"].shape == (4,)
+
+
 def test_lists_follow_the_order_of_a_model_built_from_lists() -> None:
     a, b = keras.Input((2,), name="b_second"), keras.Input((3,), name="a_first")
     h = layers.Concatenate()([a, b])
