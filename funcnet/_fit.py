@@ -85,7 +85,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
             f"fn.fit: callback {', '.join(per_batch)} acts on every batch, but model "
             f'"{model.name}" runs {steps} batches per call (steps_per_execution={steps}, e.g. '
             f'from preset="fast"), so Keras would call it once every {steps} batches. This fit '
-            "runs one batch per call instead, which is slower.",
+            "runs one batch per call instead, which is slower. If the callback copes with "
+            f"one call per {steps} batches, call model.fit directly to keep the speed.",
             UserWarning,
             stacklevel=2,
         )
