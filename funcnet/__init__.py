@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from funcnet import _keras_hook
+
 __version__ = "0.1.0"
 
 # Public name -> the private module that defines it.
@@ -72,6 +74,9 @@ if TYPE_CHECKING:
     from funcnet._shared import shared
     from funcnet._stack import stack
     from funcnet._tasks import Task, tasks
+
+
+_keras_hook.install()
 
 
 def __getattr__(name: str) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import funcnet
 
 
@@ -32,3 +34,11 @@ def test_importing_funcnet_does_not_import_tensorflow() -> None:
     code = "import sys, funcnet; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("first", ["funcnet._tasks", "funcnet._compile", "funcnet.recipes"])
+def test_head_is_registered_whichever_module_loads_keras_first(first: str) -> None:
+    # The import hook in funcnet/_keras_hook.py must not run into a circular import.
+    code = f"import {first}, keras; print('funcnet>Head' in keras.saving.get_custom_objects())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

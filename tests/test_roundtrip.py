@@ -234,11 +234,6 @@ def test_fresh_process_without_funcnet_cannot_load(fresh: dict[str, dict[str, st
         assert outcome.startswith("TypeError") and "Could not locate class 'Head'" in outcome
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="funcnet/__init__.py imports its modules lazily, so `import funcnet` alone never "
-    "runs funcnet._heads and Head is not registered with Keras until a public name is used",
-)
 @pytest.mark.parametrize("kind", ["load_model", "model_from_json"])
 def test_fresh_process_import_funcnet_then_load(
     fresh: dict[str, dict[str, str]], kind: str
