@@ -19,7 +19,7 @@ import keras
 
 from funcnet._errors import FuncnetError, did_you_mean, unknown_name
 from funcnet._heads import task_of
-from funcnet._presets import Preset, presets
+from funcnet._presets import presets
 from funcnet._tasks import tasks as task_registry
 
 # Set by fn.compile: output name -> the task whose loss trains it (None: a loss override,
@@ -280,11 +280,6 @@ def _preset_settings(model: Any, name: str) -> tuple[dict[str, Any], list[str]]:
         preset = presets[name]
     except FuncnetError as err:
         return {}, [f"preset: {err}"]
-    if not isinstance(preset, Preset):
-        return {}, [
-            f'preset "{name}" is registered as {preset!r:.40} ({type(preset).__name__}), not as '
-            'a fn.Preset; register fn.Preset("what it is for", {"steps_per_execution": 8}).'
-        ]
     settings = preset.compile_kwargs()
     return settings, _unknown_options(model, settings, f'preset "{name}": ')
 

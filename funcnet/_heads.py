@@ -7,6 +7,8 @@ from typing import Any
 import keras
 
 from funcnet._errors import FuncnetError
+from funcnet._graph import first_line, is_keras_tensor
+from funcnet._stack import call
 from funcnet._tasks import tasks
 
 
@@ -48,7 +50,8 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
         The head's output tensor.
 
     Raises:
-        FuncnetError: unknown task, missing or bad `units`, or a name that is not a string.
+        FuncnetError: unknown task, missing or bad `units`, a name that is not a string,
+            `x` that is not a Keras tensor, or a Dense option Keras refuses.
 
     Example:
         >>> import funcnet as fn
@@ -59,6 +62,11 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
     """
     if not isinstance(name, str) or not name:
         raise FuncnetError(f"A head needs a non-empty string name. Received: name={name!r}.")
+    if not is_keras_tensor(x):
+        raise FuncnetError(
+            f'Head "{name}" needs a Keras tensor to read, such as a layer\'s output in the '
+            f"model being built. Received: {type(x).__name__} {x!r:.60}."
+        )
     spec = tasks[task]
     units = spec.units if units is None else units
     if units is None:
@@ -71,7 +79,14 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
             f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
         )
     dense_kwargs.setdefault("activation", spec.activation)
-    return Head(units, task, name=name, **dense_kwargs)(x)
+    try:
+        layer = Head(units, task, name=name, **dense_kwargs)
+    except (TypeError, ValueError) as err:
+        raise FuncnetError(
+            f'Head "{name}" (task "{task}") cannot take the options {dense_kwargs}: '
+            f"{first_line(err)}"
+        ) from None
+    return call(layer, x, where=f'head "{name}"')
 
 
 def task_of(layer: Any) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from keras import layers
 
 from funcnet._errors import FuncnetError
-from funcnet._graph import describe, is_keras_tensor
+from funcnet._graph import describe, first_line, is_keras_tensor
 from funcnet._registry import Registry
 from funcnet._stack import call
 
@@ -75,7 +75,13 @@ def merge(
             f'fn.merge(..., "subtract") takes exactly two tensors. Received: {len(named)}.'
         )
     _check_shapes(how, named, kwargs.get("axis", -1))
-    return call(make(name=name, **kwargs), list(named.values()), where=f'fn.merge "{how}"')
+    try:
+        layer = make(name=name, **kwargs)
+    except (TypeError, ValueError) as err:
+        raise FuncnetError(
+            f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {first_line(err)}'
+        ) from None
+    return call(layer, list(named.values()), where=f'fn.merge "{how}"')
 
 
 def _check_shapes(how: str, named: dict[str, Any], axis: int) -> None:

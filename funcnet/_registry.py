@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from funcnet._errors import FuncnetError, unknown_name
 
@@ -26,8 +26,9 @@ class Registry(Mapping[str, T], Generic[T]):
         Did you mean "binary"?
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, item_type: type | None = None) -> None:
         self._kind = kind
+        self._type = item_type
         self._items: dict[str, T] = {}
 
     def register(self, name: str, item: T, *, replace: bool = False) -> T:
@@ -42,11 +43,19 @@ class Registry(Mapping[str, T], Generic[T]):
             `item`, so that registration can be used inline.
 
         Raises:
-            FuncnetError: `name` is taken and `replace` is False, or is not a string.
+            FuncnetError: `name` is taken and `replace` is False, is not a string, or
+                `item` is not of the registry's type (e.g. a `fn.Task` for `fn.tasks`).
         """
         if not isinstance(name, str) or not name:
             raise FuncnetError(
                 f"A {self._kind} name must be a non-empty string. Received: name={name!r}."
+            )
+        if self._type is not None and not isinstance(item, self._type):
+            kind = self._type.__name__
+            raise FuncnetError(
+                f'The {self._kind} registered as "{name}" must be a fn.{kind}, e.g. '
+                f'fn.{self._kind}s.register("{name}", fn.{kind}(...)). '
+                f"Received: {type(item).__name__} {item!r:.60}."
             )
         if name in self._items and not replace:
             raise FuncnetError(
@@ -61,6 +70,14 @@ class Registry(Mapping[str, T], Generic[T]):
             return self._items[name]
         except (KeyError, TypeError):
             raise unknown_name(self._kind, name, self._items) from None
+
+    def __contains__(self, name: object) -> bool:
+        # Mapping's default asks __getitem__, whose error here is not a KeyError.
+        return name in self._items
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Returns the item registered as `name`, or `default`."""
+        return self._items.get(name, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from funcnet._errors import FuncnetError, unknown_name
 from funcnet._registry import Registry
 
 TargetCheck = Callable[[np.ndarray, int], "str | None"]
@@ -72,8 +73,27 @@ class Task:
     metrics: tuple[Any, ...] = ()
     check_targets: TargetCheck | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        # A misspelled activation would otherwise surface only when a head is built.
+        # keras is imported here, not at the top: see funcnet/_keras_hook.py.
+        import keras
 
-tasks: Registry[Task] = Registry("task")
+        try:
+            keras.activations.get(self.activation)
+        except (ValueError, TypeError):
+            known = [n for n in dir(keras.activations) if not n.startswith("_")]
+            known = [n for n in known if n not in ("get", "serialize", "deserialize")]
+            raise unknown_name("activation for fn.Task", self.activation, known) from None
+        units = self.units
+        if units is not None and (
+            isinstance(units, bool) or not isinstance(units, int) or units < 1
+        ):
+            raise FuncnetError(
+                f"fn.Task units must be a positive int or None. Received: units={units!r}."
+            )
+
+
+tasks: Registry[Task] = Registry("task", Task)
 tasks.register("binary", Task("sigmoid", 1, "binary_crossentropy", ("accuracy", "auc"), _zero_one))
 tasks.register(
     "multiclass",

@@ -24,7 +24,7 @@ from funcnet._merge import merge as merge_tensors
 from funcnet._model import model as make_model
 from funcnet._residual import residual
 from funcnet._shared import shared
-from funcnet._stack import Layers, stack
+from funcnet._stack import Layers, as_list, stack
 
 __all__ = ["multi_input", "multi_output", "resnet", "siamese"]
 
@@ -268,7 +268,16 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
             "shared by every input; use fn.recipes.siamese when that is what you want. "
             f"Received: encoders={encoders!r:.80}."
         )
-    return {k: stack(x, encoders()) for k, x in ins.items()}
+    encoded = {}
+    for key, x in ins.items():
+        fresh = encoders()
+        if not fresh or not all(callable(item) for item in as_list(fresh)):
+            raise FuncnetError(
+                "encoders() must return fresh layers for each input (e.g. lambda: "
+                f'[layers.Dense(20)]). For input "{key}" it returned {fresh!r:.80}.'
+            )
+        encoded[key] = stack(x, fresh)
+    return encoded
 
 
 def _finish(

@@ -335,3 +335,8 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
 def test_bad_input_names_the_culprit(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(fn.FuncnetError, match=message):
         call()
+
+
+def test_registry_membership_and_get_do_not_raise() -> None:
+    assert "binary" in fn.tasks and "binray" not in fn.tasks
+    assert fn.tasks.get("binray") is None and fn.tasks.get("binary") is fn.tasks["binary"]

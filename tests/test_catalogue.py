@@ -483,26 +483,7 @@ NEW: dict[str, tuple[Call, str]] = {
 }
 
 # Rows that fail today, with why: the fix belongs to the module named.
-XFAIL = {
-    "builder/merge-unknown-keras-option": "_merge.merge passes **kwargs to the Keras layer's "
-    "constructor outside any try: Keras's raw ValueError 'Unrecognized keyword arguments "
-    "passed to Concatenate' leaks",
-    "recipes/head-spec-misspelled-option": "_heads.head builds Head(**dense_kwargs) unguarded: "
-    "raw ValueError 'Unrecognized keyword arguments passed to Head: {unit: 3}'",
-    "recipes/encoder-factory-returns-nothing": "recipes._encode stacks whatever encoders() "
-    "returns; the message says 'fn.stack: item 0 of layers' and names neither encoders nor "
-    "the input",
-    "heads/head-on-array": "_heads.head never checks x is a Keras tensor: on a numpy array "
-    "Keras runs the Dense eagerly and fn.head silently returns numbers",
-    "heads/misspelled-activation": "_heads.head: Keras's raw ValueError 'Could not interpret "
-    "activation function identifier: sigmod' leaks, naming no head",
-    "heads/misspelled-dense-option": "_heads.head: Keras's raw ValueError 'Unrecognized "
-    "keyword arguments passed to Head' leaks",
-    "heads/register-task-that-is-not-a-task": "Registry.register accepts any object; the "
-    "string registered as a task fails later in fn.head with a raw AttributeError",
-    "heads/task-with-misspelled-activation": "fn.Task does not check its activation; fn.head "
-    "then leaks Keras's raw ValueError, naming neither task nor head",
-}
+XFAIL: dict[str, str] = {}
 
 # The other tables of bad input, by reference: each row runs again here under the
 # no-chained-traceback check. Their area is read from the row's key.
