@@ -33,13 +33,13 @@ _REPLICATED_LIMITS: dict[str, tuple[Callable[[Any], bool], Any, str]] = {
         lambda v: isinstance(v, int) and v > 1,
         1,
         "Keras runs the extra steps in a loop that TensorFlow cannot run over several "
-        "replicas (it fails with \"You must feed a value for placeholder tensor\", "
+        'replicas (it fails with "You must feed a value for placeholder tensor", '
         "keras-team/keras#19246)",
     ),
     "jit_compile": (
         lambda v: v is True,
         False,
-        "XLA cannot compile a step over several devices (it fails with \"Trying to access "
+        'XLA cannot compile a step over several devices (it fails with "Trying to access '
         'resource ... located in device", across workers with "Collectives are not yet '
         'implemented for CPU devices"); Keras\'s own jit_compile="auto" turns XLA off '
         "under tf.distribute",

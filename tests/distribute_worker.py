@@ -49,10 +49,15 @@ def data() -> tuple[dict, dict]:
     import numpy as np
 
     rng = np.random.default_rng(0)
-    x = {name: rng.random((SAMPLES, width), dtype="float32")
-         for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))}
-    y = {"o1": rng.integers(0, 2, (SAMPLES, 1)), "o2": rng.integers(0, 2, (SAMPLES, 1)),
-         "o3": rng.integers(0, 10, (SAMPLES,))}
+    x = {
+        name: rng.random((SAMPLES, width), dtype="float32")
+        for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))
+    }
+    y = {
+        "o1": rng.integers(0, 2, (SAMPLES, 1)),
+        "o2": rng.integers(0, 2, (SAMPLES, 1)),
+        "o3": rng.integers(0, 10, (SAMPLES,)),
+    }
     return x, y
 
 
@@ -117,8 +122,15 @@ def mirrored(out: Path) -> None:
     for key, value in (("steps_per_execution", 2), ("jit_compile", True)):
         model = s3b(strategy)
         with strategy.scope():
-            model.compile("adam", {"o1": "binary_crossentropy", "o2": "binary_crossentropy",
-                                   "o3": "sparse_categorical_crossentropy"}, **{key: value})
+            model.compile(
+                "adam",
+                {
+                    "o1": "binary_crossentropy",
+                    "o2": "binary_crossentropy",
+                    "o3": "sparse_categorical_crossentropy",
+                },
+                **{key: value},
+            )
         result[f"raw {key}={value}"] = failure(
             lambda m=model: m.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
         )

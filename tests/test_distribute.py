@@ -57,8 +57,16 @@ def _run(processes: list[tuple[list[str], dict[str, str]]], logs: Path) -> None:
             log = logs / f"process{i}.log"
             with log.open("w") as out:  # a file, not a pipe: a full pipe would stall a worker
                 started.append(
-                    (subprocess.Popen([sys.executable, str(WORKER), *args], cwd=ROOT, env=env,
-                                      stdout=out, stderr=subprocess.STDOUT), log)
+                    (
+                        subprocess.Popen(
+                            [sys.executable, str(WORKER), *args],
+                            cwd=ROOT,
+                            env=env,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                        ),
+                        log,
+                    )
                 )
         deadline = time.monotonic() + TIMEOUT
         for process, log in started:
@@ -121,8 +129,11 @@ def test_two_worker_processes_end_with_identical_weights(tmp_path: Path) -> None
         [
             (
                 ["worker", str(tmp_path / f"worker{i}.npz")],
-                _env(TF_CONFIG=json.dumps({"cluster": cluster,
-                                           "task": {"type": "worker", "index": i}})),
+                _env(
+                    TF_CONFIG=json.dumps(
+                        {"cluster": cluster, "task": {"type": "worker", "index": i}}
+                    )
+                ),
             )
             for i in range(2)
         ],
@@ -163,8 +174,12 @@ def test_setting_still_fails_raw_and_is_named_by_funcnet(
 def test_fast_preset_turns_steps_per_execution_off_with_a_warning(mirrored: dict[str, Any]) -> None:
     assert mirrored["fast preset"] == {"steps_per_execution": 1, "jit_compile": False}
     (warning,) = mirrored["fast preset warnings"]
-    for part in ('preset "fast"', "steps_per_execution=32", "MirroredStrategy (2 replicas)",
-                 "steps_per_execution=1"):
+    for part in (
+        'preset "fast"',
+        "steps_per_execution=32",
+        "MirroredStrategy (2 replicas)",
+        "steps_per_execution=1",
+    ):
         assert part in warning
     assert mirrored["fast preset overridden, warnings"] == 0  # the caller's own value wins
 
@@ -239,15 +254,17 @@ def test_strategy_must_be_a_strategy() -> None:
 
 RECIPES = {
     "multi_input": lambda s: fn.recipes.multi_input(
-        {"a": (4,), "b": (4,)}, encoders=lambda: layers.Dense(3), heads={"y": "binary"},
-        strategy=s),
+        {"a": (4,), "b": (4,)}, encoders=lambda: layers.Dense(3), heads={"y": "binary"}, strategy=s
+    ),
     "siamese": lambda s: fn.recipes.siamese(
-        {"a": (4,), "b": (4,)}, encoder=layers.Dense(3), heads={"y": "binary"}, strategy=s),
+        {"a": (4,), "b": (4,)}, encoder=layers.Dense(3), heads={"y": "binary"}, strategy=s
+    ),
     "resnet": lambda s: fn.recipes.resnet(
-        {"image": (8, 8, 1)}, filters=(4,), blocks=1, heads={"y": "binary"}, strategy=s),
+        {"image": (8, 8, 1)}, filters=(4,), blocks=1, heads={"y": "binary"}, strategy=s
+    ),
     "multi_output": lambda s: fn.recipes.multi_output(
-        {"a": (4,)}, trunk=layers.Dense(3), heads={"y": "binary", "z": "regression"},
-        strategy=s),
+        {"a": (4,)}, trunk=layers.Dense(3), heads={"y": "binary", "z": "regression"}, strategy=s
+    ),
 }
 
 
