@@ -44,14 +44,13 @@ def measure(setup: str, out: Path) -> None:
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2
         )
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    import inspect
 
     import keras
     import numpy as np
     from keras import layers
 
     import funcnet as fn
-    from funcnet._distribute import multi_worker_fixes, scope
+    from funcnet._distribute import scope
 
     keras.utils.set_random_seed(0)
     with scope(strategy):
@@ -61,8 +60,6 @@ def measure(setup: str, out: Path) -> None:
             heads={"o1": "binary", "o2": "binary", "o3": ("multiclass", 10)},
         )
         fn.compile(model, preset="fast" if setup == "one device, fast" else "default")
-    if "strategy" not in inspect.signature(fn.compile).parameters:
-        multi_worker_fixes(model)  # fn.compile does this itself once strategy= is wired in
     rng = np.random.default_rng(0)
     x = {name: rng.random((SAMPLES, width), dtype="float32")
          for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))}

@@ -17,6 +17,14 @@ from typing import Any
 
 import keras
 
+from funcnet._distribute import (
+    Strategy,
+    check_preset,
+    check_strategy,
+    multi_worker_fixes,
+    scope,
+    unsupported,
+)
 from funcnet._errors import FuncnetError, did_you_mean, unknown_name
 from funcnet._heads import task_of
 from funcnet._presets import presets
@@ -36,6 +44,7 @@ def compile(
     metrics: Any = None,
     loss_weights: Any = None,
     tasks: Any = None,
+    strategy: Strategy | None = None,
     **keras_compile_kwargs: Any,
 ) -> keras.Model:
     """Compiles `model` with each output's loss and metrics chosen by its task.
@@ -56,6 +65,10 @@ def compile(
         loss_weights: {output name: weight}; a missing output weighs 1.0.
         tasks: {output name: task name} for outputs whose task cannot be read from the
             model, or to change one.
+        strategy: A `tf.distribute.Strategy` to compile for. None: the one whose scope
+            the call is in, else the one the model was built under (e.g. by a recipe's
+            `strategy=`). A preset setting the strategy cannot run is turned off, with a
+            warning.
         **keras_compile_kwargs: Further `model.compile` arguments; they win over the preset.
 
     Returns:
@@ -64,8 +77,10 @@ def compile(
     Raises:
         FuncnetError: a key that is not an output (with "did you mean"), a list or a bare
             value where a dict keyed by output name is needed, an output whose task is
-            unknown, two outputs with one name, an unknown preset, task or compile option.
-            All problems of one call are listed together, one per line.
+            unknown, two outputs with one name, an unknown preset, task or compile option,
+            a model built outside the strategy's scope, or a compile option the strategy
+            cannot run (e.g. steps_per_execution > 1 over several replicas). All problems
+            of one call are listed together, one per line.
 
     Example:
         >>> import funcnet as fn
@@ -100,6 +115,12 @@ def compile(
     problems += _unknown_identifiers(loss_map, metrics_map)
     settings, more = _preset_settings(model, preset)
     problems += more
+    try:
+        strategy = check_strategy(model, strategy, optimizer=optimizer)
+    except FuncnetError as err:
+        problems.append(str(err))
+    problems += unsupported(keras_compile_kwargs, strategy)
+    settings = check_preset(preset, settings, strategy, given=keras_compile_kwargs)
 
     declared = {n: t for n, t in tasks_map.items() if t in known}
     trained = _fill_from_tasks(outputs, declared, loss_map, metrics_map, problems)
@@ -121,10 +142,12 @@ def compile(
             "loss_weights": {n: float(weights_map.get(n, 1.0)) for n in names},
         }
     try:
-        model.compile(optimizer=optimizer, **keras_args, **{**settings, **keras_compile_kwargs})
+        with scope(strategy):  # the optimizer is made here, so in the strategy's scope
+            model.compile(optimizer=optimizer, **keras_args, **{**settings, **keras_compile_kwargs})
     except (ValueError, TypeError, KeyError) as err:
         raise FuncnetError(f'Keras could not compile model "{model.name}": {err}') from None
     setattr(model, TRAINED_TASKS, trained)
+    multi_worker_fixes(model)
     return model
 
 

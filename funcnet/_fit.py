@@ -17,6 +17,7 @@ import keras
 
 from funcnet._compile import named_inputs, named_outputs
 from funcnet._data import data_error, data_problems
+from funcnet._distribute import check_batch_size, multi_worker_fixes
 from funcnet._errors import FuncnetError, did_you_mean
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
@@ -39,8 +40,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
         Keras's `History`.
 
     Raises:
-        FuncnetError: the model is not compiled, an unknown `model.fit` option, or every
-            problem `fn.check_data` finds in the training and validation data.
+        FuncnetError: the model is not compiled, an unknown `model.fit` option, every
+            problem `fn.check_data` finds in the training and validation data, or a
+            `batch_size` that does not split evenly over the model's replicas.
 
     Warns:
         UserWarning: a callback reacts to every batch while the model runs several batches
@@ -76,7 +78,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
                 fit_kwargs["validation_data"] = arranged + tuple(validation[2:])
         if problems:
             raise data_error(model, problems)
+        check_batch_size(model, fit_kwargs.get("batch_size"))
         x, y = _arranged(model, "inputs", x_named), _arranged(model, "outputs", y_named)
+    multi_worker_fixes(model)  # for a model compiled with model.compile, not fn.compile
     callbacks = fit_kwargs.get("callbacks") or []
     per_batch = [type(cb).__name__ for cb in callbacks if needs_every_batch(cb)]
     steps = getattr(model, "steps_per_execution", 1)

@@ -16,6 +16,7 @@ from typing import Any
 import keras
 from keras import layers as kl
 
+from funcnet._distribute import Strategy, scope
 from funcnet._errors import FuncnetError, unknown_name
 from funcnet._graph import is_keras_tensor
 from funcnet._heads import head
@@ -40,6 +41,7 @@ def multi_input(
     merge: str = "concat",
     trunk: Layers | None = None,
     name: str | None = None,
+    strategy: Strategy | None = None,
 ) -> keras.Model:
     """Builds a model with one encoder per input, merged, then a trunk and named heads.
 
@@ -53,6 +55,8 @@ def multi_input(
         merge: How the encoded inputs are merged (see `fn.merge`).
         trunk: Layers applied after the merge, before the heads.
         name: The model's name.
+        strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
+            are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
 
     Returns:
         A `keras.Model` with dict inputs and outputs keyed by name.
@@ -74,8 +78,9 @@ def multi_input(
         (['fake'], 1321)
     """
     ins = _inputs(inputs)
-    encoded = _encode(ins, encoders)
-    return _finish(ins, encoded, merge=merge, trunk=trunk, heads=heads, name=name)
+    with scope(strategy):
+        encoded = _encode(ins, encoders)
+        return _finish(ins, encoded, merge=merge, trunk=trunk, heads=heads, name=name)
 
 
 def siamese(
@@ -86,6 +91,7 @@ def siamese(
     merge: str = "concat",
     trunk: Layers | None = None,
     name: str | None = None,
+    strategy: Strategy | None = None,
 ) -> keras.Model:
     """Builds a model whose inputs all go through ONE shared encoder (one set of weights).
 
@@ -97,6 +103,8 @@ def siamese(
         merge: How the encoded inputs are merged, e.g. "concat", "subtract", "dot".
         trunk: Layers applied after the merge.
         name: The model's name.
+        strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
+            are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
 
     Returns:
         A `keras.Model`; the encoder's layers appear once, called once per input.
@@ -117,9 +125,10 @@ def siamese(
         8385
     """
     ins = _inputs(inputs)
-    block = shared(encoder)
-    encoded = {key: block(x) for key, x in ins.items()}
-    return _finish(ins, encoded, merge=merge, trunk=trunk, heads=heads, name=name)
+    with scope(strategy):
+        block = shared(encoder)
+        encoded = {key: block(x) for key, x in ins.items()}
+        return _finish(ins, encoded, merge=merge, trunk=trunk, heads=heads, name=name)
 
 
 def resnet(
@@ -130,6 +139,7 @@ def resnet(
     blocks: int = 2,
     kernel_size: int = 3,
     name: str | None = None,
+    strategy: Strategy | None = None,
 ) -> keras.Model:
     """Builds a small residual network: a stem, stages of residual blocks, pooling, heads.
 
@@ -144,6 +154,8 @@ def resnet(
         blocks: Residual blocks per stage.
         kernel_size: The convolutions' kernel size.
         name: The model's name.
+        strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
+            are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
 
     Returns:
         A `keras.Model`.
@@ -178,7 +190,14 @@ def resnet(
             f'fn.recipes.resnet takes images (height, width, channels) or vectors. Input "{key}" '
             f"has shape {tuple(x.shape)[1:]}."
         )
-    image = rank == 3
+    with scope(strategy):
+        x = _resnet_trunk(x, rank == 3, filters, blocks, kernel_size, name)
+        return make_model(ins, _heads(x, heads), name=name)
+
+
+def _resnet_trunk(
+    x: Any, image: bool, filters: Sequence[int], blocks: int, kernel_size: int, name: str | None
+) -> Any:
     x = stack(x, _layer(image, filters[0], kernel_size, 1, "relu"))
     for stage, width in enumerate(filters):
         for block in range(blocks):
@@ -194,7 +213,7 @@ def resnet(
             x = stack(x, kl.Activation("relu"))
     if image:
         x = stack(x, kl.GlobalAveragePooling2D())
-    return make_model(ins, _heads(x, heads), name=name)
+    return x
 
 
 def multi_output(
@@ -205,6 +224,7 @@ def multi_output(
     branches: Mapping[str, Layers] | None = None,
     merge: str = "concat",
     name: str | None = None,
+    strategy: Strategy | None = None,
 ) -> keras.Model:
     """Builds a model that forks a common trunk into several named heads.
 
@@ -216,6 +236,8 @@ def multi_output(
         branches: `{head name: layers}` applied between the trunk and that head only.
         merge: How several inputs are merged.
         name: The model's name.
+        strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
+            are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
 
     Returns:
         A `keras.Model` whose outputs are a dict keyed by head name, in the order given.
@@ -239,7 +261,10 @@ def multi_output(
         if key not in heads:
             raise unknown_name("branch (it must name a head)", key, heads)
     ins = _inputs(inputs)
-    return _finish(ins, ins, merge=merge, trunk=trunk, heads=heads, name=name, branches=branches)
+    with scope(strategy):
+        return _finish(
+            ins, ins, merge=merge, trunk=trunk, heads=heads, name=name, branches=branches
+        )
 
 
 def _inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ happen before TensorFlow starts, so each run is its own process:
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -68,13 +67,11 @@ def train(model: Any, strategy: Any, weights: list) -> tuple[list, dict[str, flo
         The final weights, and the last epoch's loss and metrics by name.
     """
     import funcnet as fn
-    from funcnet._distribute import multi_worker_fixes, scope
+    from funcnet._distribute import scope
 
     model.set_weights(weights)
     with scope(strategy):
         fn.compile(model)
-    if "strategy" not in inspect.signature(fn.compile).parameters:
-        multi_worker_fixes(model)  # fn.compile does this itself once strategy= is wired in
     x, y = data()
     history = fn.fit(model, x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
     return list(model.get_weights()), {k: float(v[-1]) for k, v in history.history.items()}
@@ -145,25 +142,25 @@ def mirrored(out: Path) -> None:
     result["fast preset overridden, warnings"] = len(caught)
     result["unsupported"] = unsupported({"steps_per_execution": 4, "jit_compile": True}, strategy)
 
-    if "strategy" in inspect.signature(fn.compile).parameters:  # the recipe-to-fit path
-        model = fn.recipes.multi_output(
-            {"table_a": (5,), "table_b": (7,), "pixels": (784,)},
-            trunk=keras.layers.Dense(10, activation="relu"),
-            heads={"o1": "binary", "o2": "binary", "o3": ("multiclass", 10)},
-            strategy=strategy,
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fn.compile(model, preset="fast")
-        result["fn.compile fast"] = [model.steps_per_execution, [str(w.message) for w in caught]]
-        history = fn.fit(model, x, y, batch_size=BATCH, epochs=1, verbose=0)
-        result["fn.fit fast loss"] = history.history["loss"][-1]
-        result["fn.compile steps_per_execution=4"] = failure(
-            lambda: fn.compile(model, steps_per_execution=4)
-        )
-        result["fn.fit batch_size=9"] = failure(
-            lambda: fn.fit(model, x, y, batch_size=9, epochs=1, verbose=0)
-        )
+    # the recipe-to-fit path
+    model = fn.recipes.multi_output(
+        {"table_a": (5,), "table_b": (7,), "pixels": (784,)},
+        trunk=keras.layers.Dense(10, activation="relu"),
+        heads={"o1": "binary", "o2": "binary", "o3": ("multiclass", 10)},
+        strategy=strategy,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn.compile(model, preset="fast")
+    result["fn.compile fast"] = [model.steps_per_execution, [str(w.message) for w in caught]]
+    history = fn.fit(model, x, y, batch_size=BATCH, epochs=1, verbose=0)
+    result["fn.fit fast loss"] = history.history["loss"][-1]
+    result["fn.compile steps_per_execution=4"] = failure(
+        lambda: fn.compile(model, steps_per_execution=4)
+    )
+    result["fn.fit batch_size=9"] = failure(
+        lambda: fn.fit(model, x, y, batch_size=9, epochs=1, verbose=0)
+    )
     out.write_text(json.dumps(result))
 
 

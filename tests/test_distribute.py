@@ -8,7 +8,6 @@ strategies, which need no setup.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import socket
@@ -39,9 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "distribute_worker.py"
 TIMEOUT = 240  # seconds for a whole run, on a loaded 2-core machine; a hang fails, never waits
 
-# The lead's strategy= arguments on the recipes and fn.compile (see _distribute.py).
-WIRED = "strategy" in inspect.signature(fn.compile).parameters
-needs_wiring = pytest.mark.skipif(not WIRED, reason="fn.compile has no strategy= yet")
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -184,7 +180,6 @@ def test_fast_preset_turns_steps_per_execution_off_with_a_warning(mirrored: dict
     assert mirrored["fast preset overridden, warnings"] == 0  # the caller's own value wins
 
 
-@needs_wiring
 def test_recipe_compile_fit_with_strategy_and_fast_preset(mirrored: dict[str, Any]) -> None:
     steps, warnings = mirrored["fn.compile fast"]
     assert steps == 1 and len(warnings) == 1
@@ -268,7 +263,6 @@ RECIPES = {
 }
 
 
-@needs_wiring
 @pytest.mark.parametrize("recipe", RECIPES.values(), ids=RECIPES.keys())
 def test_recipe_builds_and_compiles_under_its_strategy(recipe: Any) -> None:
     strategy = one_cpu()
