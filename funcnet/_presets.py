@@ -39,6 +39,7 @@ class Preset:
         >>> _ = fn.presets.register("gpu", gpu, replace=True)
         >>> fn.presets["gpu"].compile_kwargs()
         {'jit_compile': True, 'steps_per_execution': 64}
+        >>> _ = fn.presets.unregister("gpu")
 
         A mixed-precision preset only makes sense for a model built under a mixed policy
         (`keras.mixed_precision.set_global_policy("mixed_float16")` before building);

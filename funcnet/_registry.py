@@ -65,6 +65,16 @@ class Registry(Mapping[str, T], Generic[T]):
         self._items[name] = item
         return item
 
+    def unregister(self, name: str) -> T:
+        """Removes and returns the item registered as `name`.
+
+        Raises:
+            FuncnetError: nothing is registered as `name`.
+        """
+        item = self[name]
+        del self._items[name]
+        return item
+
     def __getitem__(self, name: str) -> T:
         try:
             return self._items[name]

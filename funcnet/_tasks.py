@@ -65,6 +65,7 @@ class Task:
         >>> _ = fn.tasks.register("count", count, replace=True)
         >>> fn.tasks["count"].loss
         'poisson'
+        >>> _ = fn.tasks.unregister("count")
     """
 
     activation: str

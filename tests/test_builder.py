@@ -115,10 +115,14 @@ def test_head_tasks_set_activation_and_units() -> None:
 
 
 def test_user_registered_task() -> None:
-    fn.tasks.register("count", fn.Task("softplus", 1, "poisson", ("mae",)), replace=True)
-    x = fn.inputs(x=(4,))["x"]
-    layer = fn.model({"x": x}, fn.head(x, "visits", "count")).get_layer("visits")
-    assert (layer.task, layer.activation.__name__) == ("count", "softplus")
+    fn.tasks.register("count", fn.Task("softplus", 1, "poisson", ("mae",)))
+    try:
+        x = fn.inputs(x=(4,))["x"]
+        layer = fn.model({"x": x}, fn.head(x, "visits", "count")).get_layer("visits")
+        assert (layer.task, layer.activation.__name__) == ("count", "softplus")
+    finally:
+        fn.tasks.unregister("count")
+    assert "count" not in fn.tasks
 
 
 def test_model_keeps_declared_output_order_and_dict_inputs() -> None:

@@ -139,7 +139,8 @@ def registered(registry: Any, name: str, item: Any, then: Callable[[], Any]) -> 
         registry.register(name, item, replace=True)
         return then()
     finally:
-        registry._items.pop(name, None)
+        if name in registry:
+            registry.unregister(name)
 
 
 def head_on(task: str) -> Any:
