@@ -29,11 +29,13 @@ dot:
 demo: $(STAMP) dot
 	$(PY) -m funcnet.demo
 
+# Two workers: the notebooks and subprocess tests spend much of their time waiting.
 test: $(STAMP) dot
-	$(PY) -m pytest -q
+	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check funcnet tests benchmarks
+	$(VENV)/bin/ruff format --check funcnet tests benchmarks
 	$(VENV)/bin/mypy
 
 bench: $(STAMP) dot
@@ -42,6 +44,15 @@ bench: $(STAMP) dot
 # The architecture pictures the README shows, one per seed case and recipe example.
 gallery: $(STAMP) dot
 	$(PY) -m funcnet gallery --out notebooks/gallery
+
+# Notebooks are committed without outputs: this clears what a run in Jupyter left in them.
+strip-notebooks: $(STAMP)
+	$(PY) -c "import glob, nbformat; \
+	nbs = {p: nbformat.read(p, as_version=4) for p in sorted(glob.glob('notebooks/*.ipynb'))}; \
+	[c.update(outputs=[], execution_count=None) for nb in nbs.values() for c in nb.cells if c.cell_type == 'code']; \
+	[c.metadata.pop('execution', None) for nb in nbs.values() for c in nb.cells]; \
+	[nb.metadata.update(language_info={'name': 'python'}) for nb in nbs.values()]; \
+	[nbformat.write(nb, p) for p, nb in nbs.items()]"
 
 clean:
 	rm -rf $(VENV) funcnet-demo

@@ -61,16 +61,27 @@ def measure(setup: str, out: Path) -> None:
         )
         fn.compile(model, preset="fast" if setup == "one device, fast" else "default")
     rng = np.random.default_rng(0)
-    x = {name: rng.random((SAMPLES, width), dtype="float32")
-         for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))}
-    y = {"o1": rng.integers(0, 2, (SAMPLES, 1)), "o2": rng.integers(0, 2, (SAMPLES, 1)),
-         "o3": rng.integers(0, 10, (SAMPLES,))}
+    x = {
+        name: rng.random((SAMPLES, width), dtype="float32")
+        for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))
+    }
+    y = {
+        "o1": rng.integers(0, 2, (SAMPLES, 1)),
+        "o2": rng.integers(0, 2, (SAMPLES, 1)),
+        "o3": rng.integers(0, 10, (SAMPLES,)),
+    }
     fn.fit(model, x, y, batch_size=BATCH, epochs=1, verbose=0)  # traces the training step
     start = time.perf_counter()
     fn.fit(model, x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0)
     seconds = time.perf_counter() - start
-    out.write_text(json.dumps({"samples_per_s": SAMPLES * EPOCHS / seconds,
-                               "steps_per_execution": model.steps_per_execution}))
+    out.write_text(
+        json.dumps(
+            {
+                "samples_per_s": SAMPLES * EPOCHS / seconds,
+                "steps_per_execution": model.steps_per_execution,
+            }
+        )
+    )
 
 
 def run(setup: str, workers: int, tmp: Path) -> dict[str, Any]:
@@ -87,10 +98,21 @@ def run(setup: str, workers: int, tmp: Path) -> dict[str, Any]:
                 )
             log = (tmp / f"{setup}-{index}.log").open("w")
             logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, __file__, "--measure", setup, str(tmp / f"{setup}-{index}.json")],
-                cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log,
-            ))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--measure",
+                        setup,
+                        str(tmp / f"{setup}-{index}.json"),
+                    ],
+                    cwd=ROOT,
+                    env={**env, "PYTHONPATH": str(ROOT)},
+                    stdout=log,
+                    stderr=log,
+                )
+            )
         deadline = time.monotonic() + TIMEOUT
         for index, process in enumerate(processes):
             if process.wait(timeout=max(1.0, deadline - time.monotonic())) != 0:
@@ -122,8 +144,10 @@ def free_ports(count: int) -> list[int]:
 def main() -> None:
     setups = {"one device": 1, "one device, fast": 1, "two logical CPUs": 1, "two workers": 2}
     tmp = Path(tempfile.mkdtemp(prefix="bench_distribute_"))
-    print(f"S3b model, {SAMPLES} samples, global batch {BATCH}, {EPOCHS} timed epochs, "
-          f"{os.cpu_count()} CPU cores")
+    print(
+        f"S3b model, {SAMPLES} samples, global batch {BATCH}, {EPOCHS} timed epochs, "
+        f"{os.cpu_count()} CPU cores"
+    )
     results = {setup: run(setup, workers, tmp) for setup, workers in setups.items()}
     base = results["one device"]["samples_per_s"]
     names = {
@@ -136,12 +160,16 @@ def main() -> None:
     print(f"{'set-up':<{width}}  {'steps/call':>10}  {'samples/s':>10}  {'vs one device':>13}")
     for setup, result in results.items():
         rate = result["samples_per_s"]
-        print(f"{names[setup]:<{width}}  {result['steps_per_execution']:>10}  {rate:>10,.0f}"
-              f"  {rate / base:>12.2f}x")
-    print("Note: CPU figures on one machine. They show that funcnet trains under tf.distribute "
-          "and what the replicas' synchronisation costs; they are not the speed-up of several "
-          "GPUs or machines. Under a strategy with several replicas funcnet runs one batch per "
-          'call (steps_per_execution > 1 fails there), so preset="fast" gains nothing.')
+        print(
+            f"{names[setup]:<{width}}  {result['steps_per_execution']:>10}  {rate:>10,.0f}"
+            f"  {rate / base:>12.2f}x"
+        )
+    print(
+        "Note: CPU figures on one machine. They show that funcnet trains under tf.distribute "
+        "and what the replicas' synchronisation costs; they are not the speed-up of several "
+        "GPUs or machines. Under a strategy with several replicas funcnet runs one batch per "
+        'call (steps_per_execution > 1 fails there), so preset="fast" gains nothing.'
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ WORKER = ROOT / "tests" / "distribute_worker.py"
 TIMEOUT = 240  # seconds for a whole run, on a loaded 2-core machine; a hang fails, never waits
 
 
-
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
     return {**env, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
