@@ -107,7 +107,7 @@ def compile(
     for name, weight in weights_map.items():
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
             problems.append(f'loss_weights["{name}"] must be a number. Received: {weight!r}.')
-    known = list(task_registry)  # the registry's `in` raises for unknown names
+    known = list(task_registry)  # a list: a bad task value may be unhashable
     for name, task in tasks_map.items():
         if task not in known:
             problems.append(f'tasks["{name}"]: {unknown_name("task", task, known)}')
