@@ -96,6 +96,23 @@ def s3b_keras_defaults(model: keras.Model) -> None:
     )
 
 
+# SEED_CASES.md trains S3b with "accuracy per output" and no AUC: its 13k -> 50k
+# samples/s figure was measured that way.
+SEED_METRICS = {"o1": ["accuracy"], "o2": ["accuracy"], "o3": ["accuracy"]}
+
+
+def s3b_seed_setup(model: keras.Model) -> None:
+    model.compile(
+        optimizer="adam",
+        loss={
+            "o1": "binary_crossentropy",
+            "o2": "binary_crossentropy",
+            "o3": "sparse_categorical_crossentropy",
+        },
+        metrics=SEED_METRICS,
+    )
+
+
 def mlp_model() -> keras.Model:
     pixels = keras.Input((784,), name="pixels")
     h = layers.Dense(64, activation="relu")(pixels)
@@ -167,7 +184,7 @@ def main() -> None:
     x, y = s3b_data(rng)
     fast = f'fn.compile(preset="fast"): spe={FAST_STEPS_PER_EXECUTION}, no XLA'
     table(
-        "S3b: three inputs, three named outputs",
+        "S3b: three inputs, three named outputs, funcnet's task metrics (accuracy and AUC)",
         race(
             s3b_model,
             x,
@@ -175,6 +192,18 @@ def main() -> None:
             {
                 "model.compile (Keras defaults)": s3b_keras_defaults,
                 fast: lambda m: fn.compile(m, preset="fast"),
+            },
+        ),
+    )
+    table(
+        "S3b as SEED_CASES.md trains it: accuracy per output, no AUC",
+        race(
+            s3b_model,
+            x,
+            y,
+            {
+                "model.compile (Keras defaults)": s3b_seed_setup,
+                fast: lambda m: fn.compile(m, preset="fast", metrics=SEED_METRICS),
             },
         ),
     )
