@@ -13,18 +13,12 @@ from keras import layers
 
 import funcnet as fn
 from funcnet._presets import FAST_STEPS_PER_EXECUTION
+from tests.test_seed_cases import s3b_funcnet
 
 
 def s3b() -> keras.Model:
     """The S3b seed case, small: three inputs, heads o1 and o2 binary, o3 with 10 classes."""
-    ins = fn.inputs(table_a=(5,), table_b=(7,), pixels=(16,))
-    h = fn.stack(fn.merge(list(ins.values()), "concat"), layers.Dense(10, activation="relu"))
-    heads = [
-        fn.head(h, "o1", "binary"),
-        fn.head(h, "o2", "binary"),
-        fn.head(h, "o3", "multiclass", 10),
-    ]
-    return fn.model(ins, heads)
+    return s3b_funcnet(pixels=16)
 
 
 def zeta_alpha(kind: str) -> keras.Model:

@@ -20,6 +20,7 @@ from keras import layers
 
 import funcnet as fn
 from tests.test_compile import ZA_X, ZA_Y, evaluate, zeta_alpha
+from tests.test_seed_cases import s3b_funcnet
 
 
 # 1 -------------------------------------------------------------------------------------------
@@ -143,14 +144,7 @@ class _BatchCounter(keras.callbacks.Callback):
 
 
 def _s3b_small() -> keras.Model:
-    ins = fn.inputs(table_a=(5,), table_b=(7,), pixels=(16,))
-    h = fn.stack(fn.merge(list(ins.values()), "concat"), layers.Dense(10, activation="relu"))
-    heads = [
-        fn.head(h, "o1", "binary"),
-        fn.head(h, "o2", "binary"),
-        fn.head(h, "o3", "multiclass", 10),
-    ]
-    return fn.model(ins, heads)
+    return s3b_funcnet(pixels=16)
 
 
 def _s3b_data(n: int) -> tuple[dict[str, Any], dict[str, Any]]:

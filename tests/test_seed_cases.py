@@ -197,9 +197,9 @@ def s3a_keras() -> tuple[keras.Model, keras.Model]:
 
 
 # ---- S3b: three inputs, three named outputs ---------------------------------------------
-def s3b_funcnet() -> keras.Model:
+def s3b_funcnet(pixels: int = 784) -> keras.Model:
     return fn.recipes.multi_output(
-        {"table_a": (5,), "table_b": (7,), "pixels": (784,)},
+        {"table_a": (5,), "table_b": (7,), "pixels": (pixels,)},
         trunk=layers.Dense(10, activation="relu"),
         heads={"o1": "binary", "o2": "binary", "o3": ("multiclass", 10)},
     )
