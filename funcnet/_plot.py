@@ -16,7 +16,6 @@ import html
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import graphviz
 
 from funcnet._errors import FuncnetError, did_you_mean
+from funcnet._files import check_writable, write_atomically
 from funcnet._graph import producer, upstream_nodes
 
 FORMATS = {".dot": "dot", ".pdf": "pdf", ".png": "png", ".svg": "svg"}
@@ -133,12 +133,12 @@ class Picture:
         except FuncnetError as err:
             if fmt != "dot" and shutil.which("dot") is None:
                 dot_path = target.with_suffix(".dot")
-                _write_atomically(dot_path, self.source.encode())
+                write_atomically(dot_path, self.source.encode())
                 raise FuncnetError(
                     f"{err} The graph's DOT source was saved to {dot_path}."
                 ) from None
             raise
-        _write_atomically(target, data)
+        write_atomically(target, data)
         self.path = target
         return target
 
@@ -547,7 +547,7 @@ def check_target(path: str | os.PathLike[str]) -> str:
     """
     target = Path(path)
     fmt = _format_of(target)
-    _check_writable(target)
+    check_writable(target)
     return fmt
 
 
@@ -575,32 +575,3 @@ def _render(source: str, fmt: str) -> bytes:
             f"Graphviz's dot failed to draw the {fmt}: {detail[0] if detail else err}"
         ) from None
     return data
-
-
-def _check_writable(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FuncnetError(f'Cannot write "{path}": the folder "{folder}" does not exist.')
-    if not os.access(folder, os.W_OK):
-        raise FuncnetError(f'Cannot write "{path}": the folder "{folder}" is not writable.')
-    if path.is_dir():
-        raise FuncnetError(f'Cannot write "{path}": it is a folder.')
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Writes via a temporary file in the same folder, so `path` is whole or untouched."""
-    _check_writable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise FuncnetError(f'Cannot write "{path}": {err.strerror}.') from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the picture from others
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise FuncnetError(f'Cannot write "{path}": {err.strerror or err}.') from None

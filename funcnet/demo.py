@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import keras
 
         import funcnet as fn
+        from funcnet._files import save_model
         from funcnet.gallery import write_gallery
 
         keras.utils.set_random_seed(args.seed)
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         pictures = write_gallery(out / "gallery")  # every seed case and every recipe
         fn.plot(model, out / MODEL_PICTURE)
-        _save_model(model, out / MODEL_FILE)
+        save_model(model, out / MODEL_FILE)
     except fn.FuncnetError as err:
         print(f"\nfuncnet demo: {err}", file=sys.stderr)
         return 2
@@ -216,18 +217,6 @@ def metrics_table(model: Any, results: dict[str, float]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
     return "\n".join(f"  {line}".rstrip() for line in lines)
-
-
-def _save_model(model: Any, path: Path) -> None:
-    """Saves `model` so that `path` ends up whole or untouched, never half-written."""
-    from funcnet._plot import _write_atomically
-
-    # Keras writes .keras files only to a path, so save aside, then move the bytes in
-    # with the same temp-file-and-rename helper the pictures use.
-    with tempfile.TemporaryDirectory() as tmp:
-        aside = Path(tmp) / path.name
-        model.save(aside)
-        _write_atomically(path, aside.read_bytes())
 
 
 @contextlib.contextmanager

@@ -127,7 +127,7 @@ def plot_into_read_only_folder(tmp: Path) -> Any:
     # os.access is what funcnet asks, so it answers as it would for any other user.
     tmp.chmod(0o555)
     try:
-        with mock.patch("funcnet._plot.os.access", return_value=False):
+        with mock.patch("funcnet._files.os.access", return_value=False):
             return fn.plot(two_heads(), tmp / "arch.png")
     finally:
         tmp.chmod(0o755)

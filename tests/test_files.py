@@ -20,7 +20,7 @@ import pytest
 
 import funcnet as fn
 from funcnet._cli import main as cli
-from funcnet.demo import _save_model
+from funcnet._files import save_model
 from funcnet.gallery import write_gallery
 from tests.test_catalogue import crashing_dot, path_without_dot
 
@@ -43,7 +43,7 @@ def run_cli(target: Path) -> None:
 
 
 def save_demo_model(target: Path) -> None:
-    _save_model(small(), target)
+    save_model(small(), target)
 
 
 # writer -> (file name it writes, how to write it)
@@ -62,7 +62,7 @@ def disk_full_on_rename(tmp: Path) -> Iterator[None]:
         raise OSError(28, "No space left on device")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("funcnet._plot.os.replace", no_space)
+        mp.setattr("funcnet._files.os.replace", no_space)
         yield
 
 
@@ -91,7 +91,7 @@ def disk_full_mid_write(tmp: Path) -> Iterator[None]:
         return HalfWriter(f) if mode == "wb" else f
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("funcnet._plot.os.fdopen", fdopen)
+        mp.setattr("funcnet._files.os.fdopen", fdopen)
         yield
 
 

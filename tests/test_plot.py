@@ -274,7 +274,7 @@ def test_unwritable_folder(small, tmp_path: Path, monkeypatch) -> None:
     def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("funcnet._plot.tempfile.mkstemp", denied)
+    monkeypatch.setattr("funcnet._files.tempfile.mkstemp", denied)
     (tmp_path / "arch.png").write_bytes(b"old picture")
     with pytest.raises(fn.FuncnetError, match=r'Cannot write ".*arch.png": Permission denied'):
         fn.plot(small, tmp_path / "arch.png")
@@ -316,7 +316,7 @@ def test_failed_rename_leaves_no_temporary(small, tmp_path: Path, monkeypatch) -
     def no_rename(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("funcnet._plot.os.replace", no_rename)
+    monkeypatch.setattr("funcnet._files.os.replace", no_rename)
     with pytest.raises(fn.FuncnetError, match="No space left"):
         fn.plot(small, tmp_path / "arch.png")
     assert list(tmp_path.iterdir()) == []
