@@ -15,13 +15,15 @@ import argparse
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from funcnet._errors import FuncnetError, did_you_mean
+from funcnet._errors import FuncnetError, did_you_mean, shown
+from funcnet._graph import first_line
 
 _EXAMPLE = '"mymodels:build_model" or "path/to/models.py:build_model"'
 
@@ -237,15 +239,21 @@ def load_model(target: str) -> Any:
         factory = getattr(factory, part)
     if not callable(factory):
         raise FuncnetError(
-            f'"{target}" is not a function that returns a model. Received: '
-            f"{type(factory).__name__} {factory!r:.40}."
+            f'"{target}" is not a function that returns a model. Received: {shown(factory)}.'
+        )
+    needed = _required_parameters(factory)
+    if needed:
+        raise FuncnetError(
+            f"{target} must take no arguments, so that funcnet can call it; it needs "
+            f"{', '.join(needed)}. Give them defaults, or wrap it: def build(): return "
+            f"{part}(...)."
         )
     try:
         model = factory()
     except FuncnetError as err:
         raise FuncnetError(f"{target}() failed: {err}") from None
     except Exception as err:  # the user's code: report it in one line, whatever it is
-        raise FuncnetError(f"{target}() raised {type(err).__name__}: {_first_line(err)}") from None
+        raise FuncnetError(f"{target}() raised {type(err).__name__}: {first_line(err)}") from None
     import keras
 
     if not isinstance(model, keras.Model):
@@ -280,10 +288,10 @@ def _import(name: str) -> Any:
                 "folder or the installed packages. Check the spelling, or give a file path "
                 'such as "models.py:build".'
             ) from None
-        raise FuncnetError(f'Importing module "{name}" failed: {_first_line(err)}') from None
+        raise FuncnetError(f'Importing module "{name}" failed: {first_line(err)}') from None
     except Exception as err:
         raise FuncnetError(
-            f'Importing module "{name}" raised {type(err).__name__}: {_first_line(err)}'
+            f'Importing module "{name}" raised {type(err).__name__}: {first_line(err)}'
         ) from None
 
 
@@ -299,14 +307,22 @@ def _import_file(path: Path) -> Any:
         spec.loader.exec_module(module)
     except Exception as err:
         raise FuncnetError(
-            f'Importing "{path}" raised {type(err).__name__}: {_first_line(err)}'
+            f'Importing "{path}" raised {type(err).__name__}: {first_line(err)}'
         ) from None
     return module
 
 
-def _first_line(err: BaseException) -> str:
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    return lines[0] if lines else type(err).__name__
+def _required_parameters(factory: Any) -> list[str]:
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins and C callables: just call them
+        return []
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
+    return [p.name for p in parameters if p.kind in kinds and p.default is p.empty]
 
 
 @contextlib.contextmanager

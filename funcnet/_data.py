@@ -235,7 +235,7 @@ def _target_problems(label: str, array: np.ndarray, tensor: Any, task: str | Non
         wanted = f"one class id per sample, shape (n,) or (n, 1), for its {units} classes"
     else:
         ok = _fits(array.shape[1:], per_sample)
-        wanted = f"{per_sample} per sample, like the output"
+        wanted = f"{per_sample} per sample, the shape of its predictions"
     name = producer(tensor).name
     if not ok:
         return [

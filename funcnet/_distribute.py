@@ -22,7 +22,7 @@ import keras
 import tensorflow as tf
 from keras import tree
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 
 Strategy: TypeAlias = tf.distribute.Strategy
 
@@ -65,7 +65,7 @@ def scope(strategy: Strategy | None) -> contextlib.AbstractContextManager[Any]:
     if not isinstance(strategy, tf.distribute.Strategy):
         raise FuncnetError(
             "strategy= takes a tf.distribute.Strategy, e.g. tf.distribute.MirroredStrategy(). "
-            f"Received: strategy={strategy!r:.80}."
+            f"Received: strategy={shown(strategy)}."
         )
     return strategy.scope()
 

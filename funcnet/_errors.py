@@ -33,6 +33,27 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f' Did you mean "{close[0]}"?' if close else ""
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A short one-line picture of a value the user passed, for "Received: ..." parts.
+
+    Arrays are shown by type, shape and dtype rather than by a cut-off printout.
+
+    Example:
+        >>> import numpy as np
+        >>> shown(np.zeros((3, 16)))
+        'ndarray of shape (3, 16), dtype float64'
+        >>> shown([1, 2]), shown("dense")
+        ('[1, 2]', "str 'dense'")
+    """
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype"):
+        return f"{type(value).__name__} of shape {tuple(shape)}, dtype {value.dtype}"
+    text = " ".join(repr(value).split())
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    # A list, tuple or dict shows its type by its brackets; other values need the name.
+    return text if isinstance(value, (list, tuple, dict)) else f"{type(value).__name__} {text}"
+
+
 def unknown_name(kind: str, name: object, choices: Iterable[str]) -> FuncnetError:
     """Builds the error for a name that is not among `choices`.
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from funcnet._errors import shown
+
 
 def is_keras_tensor(x: object) -> bool:
     """True for a symbolic Keras tensor (the result of `keras.Input` or a layer call)."""
@@ -58,7 +60,7 @@ def describe(tensor: Any) -> str:
         'the output of layer "enc" (shape (None, 4), from input "audio")'
     """
     if not is_keras_tensor(tensor):
-        return f"{type(tensor).__name__} {tensor!r:.60}"
+        return shown(tensor)
     shape = tuple(tensor.shape)
     op = producer(tensor)
     if op._inbound_nodes[tensor._keras_history.node_index].is_input:

@@ -6,7 +6,7 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import first_line, is_keras_tensor
 from funcnet._stack import call
 from funcnet._tasks import tasks
@@ -65,7 +65,7 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
     if not is_keras_tensor(x):
         raise FuncnetError(
             f'Head "{name}" needs a Keras tensor to read, such as a layer\'s output in the '
-            f"model being built. Received: {type(x).__name__} {x!r:.60}."
+            f"model being built. Received: {shown(x)}."
         )
     spec = tasks[task]
     units = spec.units if units is None else units

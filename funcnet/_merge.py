@@ -7,7 +7,7 @@ from typing import Any
 
 from keras import layers
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import describe, first_line, is_keras_tensor
 from funcnet._registry import Registry
 from funcnet._stack import call
@@ -65,11 +65,11 @@ def merge(
     if len(named) < 2:
         raise FuncnetError(
             f'fn.merge(..., "{how}") needs a list or dict of at least two tensors. '
-            f"Received: {tensors!r:.100}."
+            f"Received: {shown(tensors)}."
         )
     for key, t in named.items():
         if not is_keras_tensor(t):
-            raise FuncnetError(f"fn.merge: {key} is not a Keras tensor. Received: {t!r:.80}.")
+            raise FuncnetError(f"fn.merge: {key} is not a Keras tensor. Received: {shown(t)}.")
     if how == "subtract" and len(named) != 2:
         raise FuncnetError(
             f'fn.merge(..., "subtract") takes exactly two tensors. Received: {len(named)}.'

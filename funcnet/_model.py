@@ -7,7 +7,7 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import describe, first_line, is_keras_tensor, producer, source_inputs
 
 
@@ -70,7 +70,7 @@ def _tensors(kind: str, value: Any) -> dict[str, Any]:
         if not is_keras_tensor(t):
             raise FuncnetError(
                 f"fn.model: {label} is not a Keras tensor (make {kind}s with "
-                f"{'fn.inputs' if kind == 'input' else 'fn.head'}). Received: {t!r:.80}."
+                f"{'fn.inputs' if kind == 'input' else 'fn.head'}). Received: {shown(t)}."
             )
     return {str(label): t for label, t in items}
 

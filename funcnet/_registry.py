@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
-from funcnet._errors import FuncnetError, unknown_name
+from funcnet._errors import FuncnetError, shown, unknown_name
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ class Registry(Mapping[str, T], Generic[T]):
             raise FuncnetError(
                 f'The {self._kind} registered as "{name}" must be a fn.{kind}, e.g. '
                 f'fn.{self._kind}s.register("{name}", fn.{kind}(...)). '
-                f"Received: {type(item).__name__} {item!r:.60}."
+                f"Received: {shown(item)}."
             )
         if name in self._items and not replace:
             raise FuncnetError(

@@ -8,7 +8,7 @@ from typing import Any
 import keras
 from keras import layers as kl
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import is_keras_tensor
 from funcnet._stack import Layers, as_list, call, stack
 
@@ -48,7 +48,7 @@ def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None 
         (None, 14, 14, 64)
     """
     if not is_keras_tensor(x):
-        raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={x!r:.80}.")
+        raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={shown(x)}.")
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
     branch = as_list(layers)
     y = stack(x, branch)
@@ -100,18 +100,31 @@ def _strides(
     if expected == spatial_out:
         return tuple(stride)
     culprits = [
-        f'"{layer.name}"'
+        layer
         for layer in branch
         if getattr(layer, "padding", None) == "valid"
         and max(getattr(layer, "kernel_size", getattr(layer, "pool_size", (1,)))) > 1
     ]
+    names = ", ".join(f'"{layer.name}"' for layer in culprits)
     verb = "uses" if len(culprits) == 1 else "use"
-    why = f' {", ".join(culprits)} {verb} padding="valid", which shrinks it.' if culprits else ""
+    why = f' {names} {verb} padding="valid", which shrinks it.' if culprits else ""
+    example = (
+        _same_padding_example(culprits[0]) if culprits else 'layers.Conv2D(32, 3, padding="same")'
+    )
     raise FuncnetError(
         f'Residual "{name}": the branch changes the spatial size from {before} to {after}, '
         f'so x + F(x) cannot be added.{why} Use padding="same" in the branch\'s layers '
-        '(e.g. layers.Conv2D(32, 3, padding="same")) so only strides change the size.'
+        f"(e.g. {example}) so only strides change the size."
     )
+
+
+def _same_padding_example(layer: Any) -> str:
+    """The user's own layer, written again with padding="same"."""
+    kind = type(layer).__name__
+    if hasattr(layer, "filters"):
+        kernel = layer.kernel_size[0] if len(set(layer.kernel_size)) == 1 else layer.kernel_size
+        return f'layers.{kind}({layer.filters}, {kernel}, padding="same")'
+    return f'layers.{kind}(..., padding="same")'
 
 
 def _projection(after: tuple[Any, ...], strides: tuple[int, ...], name: str) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import describe, first_line, is_keras_tensor
 from funcnet._stack import LayerLike, Layers, as_list, stack
 
@@ -28,7 +28,7 @@ class SharedBlock:
     def __call__(self, x: Any) -> Any:
         if not is_keras_tensor(x):
             raise FuncnetError(
-                f'Shared block "{self.name}" needs a Keras tensor. Received: {x!r:.80}.'
+                f'Shared block "{self.name}" needs a Keras tensor. Received: {shown(x)}.'
             )
         try:
             y = stack(x, list(self.layers))
@@ -78,7 +78,7 @@ def shared(layers: Layers, name: str | None = None) -> SharedBlock:
     items = as_list(layers)
     if not items or not all(callable(item) for item in items):
         raise FuncnetError(
-            f"fn.shared needs a layer or a non-empty list of layers. Received: {layers!r:.80}."
+            f"fn.shared needs a layer or a non-empty list of layers. Received: {shown(layers)}."
         )
     if name is None:
         name = (

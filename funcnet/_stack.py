@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, shown
 from funcnet._graph import describe, first_line, is_keras_tensor
 
 LayerLike = Callable[[Any], Any]
@@ -38,7 +38,7 @@ def stack(x: Any, layers: Layers) -> Any:
     if not is_keras_tensor(x):
         raise FuncnetError(
             "fn.stack needs a Keras tensor to apply layers to, such as an input from "
-            f"fn.inputs. Received: x={x!r:.80}."
+            f"fn.inputs. Received: x={shown(x)}."
         )
     steps = as_list(layers)
     if not steps:
@@ -47,7 +47,7 @@ def stack(x: Any, layers: Layers) -> Any:
         if not callable(layer):
             raise FuncnetError(
                 f"fn.stack: item {i} of layers is not a layer or a callable. "
-                f"Received: {type(layer).__name__} {layer!r:.60}."
+                f"Received: {shown(layer)}."
             )
         x = call(layer, x, where=f"item {i} of fn.stack")
     return x

@@ -17,7 +17,7 @@ import keras
 from keras import layers as kl
 
 from funcnet._distribute import Strategy, scope
-from funcnet._errors import FuncnetError, unknown_name
+from funcnet._errors import FuncnetError, shown, unknown_name
 from funcnet._graph import is_keras_tensor
 from funcnet._heads import head
 from funcnet._inputs import inputs as make_inputs
@@ -271,7 +271,7 @@ def _inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(inputs, Mapping) or not inputs:
         raise FuncnetError(
             "A recipe takes its inputs as a non-empty dict of name to shape, e.g. "
-            f'{{"audio": (10,), "video": (20,)}}. Received: {inputs!r:.80}.'
+            f'{{"audio": (10,), "video": (20,)}}. Received: {shown(inputs)}.'
         )
     if all(is_keras_tensor(v) for v in inputs.values()):
         return dict(inputs)
@@ -291,7 +291,7 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
             "encoders must be a dict {input name: layers}, or a function returning fresh "
             "layers (e.g. lambda: [layers.Dense(20)]). Layer objects given once would be "
             "shared by every input; use fn.recipes.siamese when that is what you want. "
-            f"Received: encoders={encoders!r:.80}."
+            f"Received: encoders={shown(encoders)}."
         )
     encoded = {}
     for key, x in ins.items():
@@ -299,7 +299,7 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
         if not fresh or not all(callable(item) for item in as_list(fresh)):
             raise FuncnetError(
                 "encoders() must return fresh layers for each input (e.g. lambda: "
-                f'[layers.Dense(20)]). For input "{key}" it returned {fresh!r:.80}.'
+                f'[layers.Dense(20)]). For input "{key}" it returned {shown(fresh)}.'
             )
         encoded[key] = stack(x, fresh)
     return encoded
@@ -328,7 +328,7 @@ def _heads(
     if not isinstance(heads, Mapping) or not heads:
         raise FuncnetError(
             'A recipe needs heads as a non-empty dict, e.g. heads={"digit": ("multiclass", 10)}. '
-            f"Received: heads={heads!r:.80}."
+            f"Received: heads={shown(heads)}."
         )
     outs = []
     for out_name, spec in heads.items():

@@ -224,7 +224,10 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
     "inputs-bad-shape": (lambda: fn.inputs(image=(28, -1)), 'Input "image" needs a shape'),
     "inputs-string-shape": (lambda: fn.inputs(age="10"), 'Input "age"'),
     "inputs-bad-dtype": (lambda: fn.inputs(tokens=((5,), "int77")), 'Input "tokens" has a dtype'),
-    "stack-not-tensor": (lambda: fn.stack(np.ones(3), layers.Dense(2)), "needs a Keras tensor"),
+    "stack-not-tensor": (
+        lambda: fn.stack(np.ones((3, 16)), layers.Dense(2)),
+        r"needs a Keras tensor.*Received: x=ndarray of shape \(3, 16\), dtype float64\.$",
+    ),
     "stack-empty": (lambda: fn.stack(_ins()["a"], []), "at least one layer"),
     "stack-not-callable": (lambda: fn.stack(_ins()["a"], [layers.Dense(2), 5]), "item 1"),
     "stack-layer-rejects": (

@@ -30,6 +30,9 @@ def good():
 def returns_list():
     return [1, 2]
 
+def needs_width(width, depth=2):
+    return good()
+
 def boom():
     raise RuntimeError("kaboom\\nsecond line")
 
@@ -66,6 +69,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ("{models}:NOT_CALLABLE", "arch.png", r"NOT_CALLABLE\" is not a function.*int 3"),
         ("{models}:returns_list", "arch.png", r"returns_list\(\) must return a keras.Model.*list"),
         ("{models}:boom", "arch.png", r"boom\(\) raised RuntimeError: kaboom$"),
+        ("{models}:needs_width", "arch.png", r"needs_width must take no arguments.*needs width\."),
         ("{models}:good", "arch.jpg", r'"\.jpg".*Expected one of: \.dot, \.pdf, \.png, \.svg'),
         ("{models}:good", "no_dir/arch.png", r'folder ".*no_dir" does not exist'),
     ],
@@ -78,6 +82,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         "not-callable",
         "not-a-model",
         "factory-raises",
+        "needs-arguments",
         "bad-extension",
         "missing-folder",
     ],

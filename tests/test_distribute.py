@@ -242,7 +242,7 @@ def test_one_replica_runs_every_setting() -> None:
 
 
 def test_strategy_must_be_a_strategy() -> None:
-    with pytest.raises(fn.FuncnetError, match="Received: strategy='mirrored'"):
+    with pytest.raises(fn.FuncnetError, match="Received: strategy=str 'mirrored'"):
         scope("mirrored")  # type: ignore[arg-type]
 
 
