@@ -12,18 +12,18 @@ Mistakes end with one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from funcnet._errors import FuncnetError, did_you_mean, shown
 from funcnet._graph import first_line
+from funcnet._quiet import native_stderr_held
 
 _EXAMPLE = '"mymodels:build_model" or "path/to/models.py:build_model"'
 
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
-        with _quiet_native_logs(enabled=not args.debug):
+        with native_stderr_held(enabled=not args.debug):
             args.run(args)
     except FuncnetError as err:
         if args.debug:
@@ -323,38 +323,3 @@ def _required_parameters(factory: Any) -> list[str]:
         inspect.Parameter.KEYWORD_ONLY,
     )
     return [p.name for p in parameters if p.kind in kinds and p.default is p.empty]
-
-
-@contextlib.contextmanager
-def _quiet_native_logs(enabled: bool) -> Iterator[None]:
-    """Sends native (C++) writes to stderr, TensorFlow's start-up chatter, to /dev/null.
-
-    Python's own messages still reach the terminal: `sys.stderr` is pointed at a copy of
-    the original stream. Does nothing when stderr is not the process's file 2 (e.g. when
-    a test captures it).
-    """
-    try:
-        real = enabled and sys.stderr.fileno() == 2
-    except (AttributeError, OSError, ValueError):
-        real = False
-    if not real:
-        yield
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    python_stderr = sys.stderr
-    sys.stderr = os.fdopen(
-        os.dup(saved), "w", buffering=1, encoding=python_stderr.encoding, errors="backslashreplace"
-    )
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        sys.stderr.close()
-        sys.stderr = python_stderr
-        os.dup2(saved, 2)
-        os.close(saved)

@@ -11,17 +11,17 @@ and exits non-zero if the digit head misses 90% accuracy.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-import tempfile
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from funcnet._quiet import native_stderr_held
 
 MIN_DIGIT_ACCURACY = 0.90
 DEFAULT_OUT = "funcnet-demo"
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         'Each digit goes in twice, as its 64 "pixels" and as 16 hand-made "ink" sums (per row '
         'and column);\ntwo heads answer "digit" (which of 10?) and "even" (yes or no?).\n'
     )
-    with _native_stderr_held():  # TensorFlow's C++ start-up chatter, see the helper
+    with native_stderr_held():  # TensorFlow's C++ start-up chatter
         import keras
 
         import funcnet as fn
@@ -217,30 +217,6 @@ def metrics_table(model: Any, results: dict[str, float]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
     return "\n".join(f"  {line}".rstrip() for line in lines)
-
-
-@contextlib.contextmanager
-def _native_stderr_held() -> Iterator[None]:
-    """Holds back what C++ code writes to stderr while the block runs.
-
-    TensorFlow's C++ side prints start-up notes (oneDNN, no CUDA) before its logging is
-    set up, so TF_CPP_MIN_LOG_LEVEL cannot silence them. If the block fails, the held
-    text is printed, so a real import error is never hidden.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as held:
-        os.dup2(held.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            held.seek(0)
-            sys.stderr.write(held.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,9 +6,14 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras
 import numpy as np
 import pytest
+
+from funcnet._quiet import native_stderr_held
+
+# TensorFlow's C++ start-up notes; under pytest-xdist they would land after the summary.
+with native_stderr_held():
+    import keras
 
 
 @pytest.fixture(autouse=True)

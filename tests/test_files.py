@@ -170,3 +170,20 @@ def test_successful_write_replaces_the_old_file(writer: str, tmp_path: Path) -> 
     data = (out / name).read_bytes()
     assert data != OLD and len(data) > 100
     assert sorted(listing(out)) == [name]
+
+
+def test_native_stderr_is_held_and_shown_only_for_real_failures(capfd) -> None:
+    from funcnet._quiet import native_stderr_held
+
+    def native(text: str) -> None:  # what C++ does: write to file 2, past sys.stderr
+        os.write(2, text.encode())
+
+    with native_stderr_held():
+        native("oneDNN notes\n")
+    with pytest.raises(fn.FuncnetError), native_stderr_held():
+        native("notes before a user mistake\n")
+        raise fn.FuncnetError("bad input")
+    with pytest.raises(RuntimeError), native_stderr_held():
+        native("why TensorFlow failed\n")
+        raise RuntimeError("crash")
+    assert capfd.readouterr().err == "why TensorFlow failed\n"
