@@ -15,6 +15,7 @@ import argparse
 import importlib
 import importlib.util
 import inspect
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -180,35 +181,24 @@ def output_table(model: Any) -> list[tuple[str, str, str, int | str, str]]:
         >>> output_table(m)
         [('a', 'binary', 'binary_crossentropy', 1, '49'), ('b', 'regression', 'mse', 1, '5')]
     """
-    from funcnet._graph import producer, upstream_nodes
+    from funcnet._graph import declared_outputs, producer, upstream_nodes
     from funcnet._heads import task_of
     from funcnet._tasks import tasks
 
-    struct = getattr(model, "_outputs_struct", None)
-    named = (
-        list(struct.items())
-        if isinstance(struct, dict)
-        else [(producer(t).name, t) for t in model.outputs]
-    )
     rows: list[tuple[str, str, str, int | str, str]] = []
-    for name, tensor in named:
+    for name, tensor in declared_outputs(model):
         task = task_of(producer(tensor))
         loss = tasks[task].loss if task is not None and task in tasks else None
         layers = {id(n.operation): n.operation for n in upstream_nodes([tensor])}
         params = sum(
-            int(_size(w.shape)) for layer in layers.values() for w in layer.trainable_weights
+            math.prod(int(d) for d in w.shape)
+            for layer in layers.values()
+            for w in layer.trainable_weights
         )
         units = tensor.shape[-1] if tensor.shape[-1] is not None else "?"
         loss_name = getattr(loss, "__name__", loss) if loss is not None else "-"
         rows.append((str(name), task or "-", str(loss_name), units, f"{params:,}"))
     return rows
-
-
-def _size(shape: Any) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 def load_model(target: str) -> Any:

@@ -26,6 +26,7 @@ from funcnet._distribute import (
     unsupported,
 )
 from funcnet._errors import FuncnetError, did_you_mean, unknown_name
+from funcnet._graph import is_keras_tensor, producer
 from funcnet._heads import task_of
 from funcnet._presets import presets
 from funcnet._tasks import tasks as task_registry
@@ -182,11 +183,6 @@ def named_inputs(model: Any) -> dict[str, Any]:
 def is_single_output(model: Any) -> bool:
     """True when Keras sees one bare output tensor (not a dict or list of them)."""
     return not isinstance(_struct(model, "outputs"), (Mapping, list, tuple))
-
-
-def producer(tensor: Any) -> Any:
-    """Returns the layer whose call produced `tensor`."""
-    return tensor._keras_history.operation
 
 
 def output_task(tensor: Any, declared: str | None = None) -> tuple[str | None, str]:
@@ -383,10 +379,10 @@ def _named(model: Any, which: str) -> list[tuple[str, Any]]:
         if which == "inputs":
             items = [(t.name, t) for t in flat if hasattr(t, "name")]
         else:
-            items = [(producer(t).name, t) for t in flat if hasattr(t, "_keras_history")]
+            items = [(producer(t).name, t) for t in flat if is_keras_tensor(t)]
         if len(items) != len(flat):
             items = []
-    if not items or any(not hasattr(t, "_keras_history") for _, t in items):
+    if not items or any(not is_keras_tensor(t) for _, t in items):
         raise FuncnetError(
             f'Model "{model.name}" has nested {which}; funcnet handles one tensor, a list or '
             f"a dict of tensors. Received: {which}={struct!r:.80}."

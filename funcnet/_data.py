@@ -23,9 +23,9 @@ from funcnet._compile import (
     named_inputs,
     named_outputs,
     output_task,
-    producer,
 )
 from funcnet._errors import FuncnetError, did_you_mean
+from funcnet._graph import producer
 from funcnet._tasks import tasks as task_registry
 
 Arrays = dict[str, Any]

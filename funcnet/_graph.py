@@ -23,14 +23,30 @@ def producer(tensor: Any) -> Any:
     return tensor._keras_history.operation
 
 
+def call_of(tensor: Any) -> Any:
+    """Returns the call (Keras node) that produced `tensor`; a shared layer has several."""
+    op, node_index, _ = tensor._keras_history
+    return op._inbound_nodes[node_index]
+
+
+def declared_outputs(model: Any) -> list[tuple[str, Any]]:
+    """The model's outputs as (name, tensor), in the order they were declared.
+
+    Keras sorts `output_names` for dict outputs; the dict itself keeps the declared order
+    (also after loading). Other outputs are named by the layer that made them.
+    """
+    struct = getattr(model, "_outputs_struct", None)
+    if isinstance(struct, dict):
+        return [(str(k), v) for k, v in struct.items()]
+    return [(producer(t).name, t) for t in model.outputs]
+
+
 def upstream_nodes(tensors: Iterable[Any]) -> Iterator[Any]:
     """Yields every call node that `tensors` depend on, each once, outputs first."""
     seen: set[int] = set()
     stack = [t for t in tensors if is_keras_tensor(t)]
     while stack:
-        t = stack.pop()
-        op, node_index, _ = t._keras_history
-        node = op._inbound_nodes[node_index]
+        node = call_of(stack.pop())
         if id(node) in seen:
             continue
         seen.add(id(node))
@@ -63,7 +79,7 @@ def describe(tensor: Any) -> str:
         return shown(tensor)
     shape = tuple(tensor.shape)
     op = producer(tensor)
-    if op._inbound_nodes[tensor._keras_history.node_index].is_input:
+    if call_of(tensor).is_input:
         return f'input "{op.name}" (shape {shape})'
     roots = ", ".join(f'"{producer(t).name}"' for t in source_inputs(tensor))
     plural = "s" if "," in roots else ""

@@ -25,7 +25,7 @@ import graphviz
 
 from funcnet._errors import FuncnetError, did_you_mean
 from funcnet._files import check_writable, write_atomically
-from funcnet._graph import producer, upstream_nodes
+from funcnet._graph import call_of, declared_outputs, producer, upstream_nodes
 
 FORMATS = {".dot": "dot", ".pdf": "pdf", ".png": "png", ".svg": "svg"}
 
@@ -261,13 +261,13 @@ def _analyse(model: Any, nested: bool) -> _Facts:
             key = _key(node.operation)
             facts.layers[key] = node.operation
             facts.calls.setdefault(key, []).append(node)
-            links.extend((_call_of(t), node) for t in node.input_tensors)
+            links.extend((call_of(t), node) for t in node.input_tensors)
             shortcut = _shortcut(node) if isinstance(node.operation, keras.layers.Add) else []
             if shortcut:
                 facts.residuals.add(key)
                 facts.skips.update(shortcut)
                 facts.skip_starts.add(shortcut[0])
-    facts.outputs = {_key(producer(t)): name for name, t in _named_outputs(model)}
+    facts.outputs = {_key(producer(t)): name for name, t in declared_outputs(model)}
     for node_calls in facts.calls.values():
         node_calls.sort(key=lambda n: n.operation._inbound_nodes.index(n))
     number = {id(n): i for calls in facts.calls.values() for i, n in enumerate(calls, 1)}
@@ -378,7 +378,7 @@ def _shortcut(add_node: Any) -> list[tuple[str, str]]:
                     chain = [*reversed(path)]
                     pairs = [(_key(producer(a)), _key(producer(b))) for a, b in pairwise(chain)]
                     return [*pairs, (_key(producer(t)), _key(add_node.operation))]
-            node = _call_of(here)
+            node = call_of(here)
             if len(node.input_tensors) != 1:
                 break
             path.append(node.input_tensors[0])
@@ -398,7 +398,7 @@ def _depth(tensor: Any, ancestor: Any) -> int:
     while frontier:
         if any(t is ancestor for t in frontier):
             return depth
-        nxt = [u for t in frontier for u in _call_of(t).input_tensors if id(u) not in seen]
+        nxt = [u for t in frontier for u in call_of(t).input_tensors if id(u) not in seen]
         seen.update(id(u) for u in nxt)
         frontier, depth = nxt, depth + 1
     return depth
@@ -407,19 +407,6 @@ def _depth(tensor: Any, ancestor: Any) -> int:
 def _key(layer: Any) -> str:
     """The pydot node id `model_to_dot` gives a layer."""
     return str(id(layer))
-
-
-def _call_of(tensor: Any) -> Any:
-    """The call (Keras node) that produced `tensor`."""
-    op, node_index, _ = tensor._keras_history
-    return op._inbound_nodes[node_index]
-
-
-def _named_outputs(model: Any) -> list[tuple[str, Any]]:
-    struct = getattr(model, "_outputs_struct", None)
-    if isinstance(struct, dict):
-        return [(str(k), v) for k, v in struct.items()]
-    return [(producer(t).name, t) for t in model.outputs]
 
 
 def _kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
