@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 SAMPLES, BATCH, EPOCHS = 4096, 32, 3
 TIMEOUT = 600  # seconds for one set-up
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the model, data and ports of tests/distribute_worker.py
+
+from tests.distribute_worker import data, free_ports, s3b  # noqa: E402
 
 
 def measure(setup: str, out: Path) -> None:
@@ -46,30 +48,13 @@ def measure(setup: str, out: Path) -> None:
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
     import keras
-    import numpy as np
-    from keras import layers
 
     import funcnet as fn
-    from funcnet._distribute import scope
 
     keras.utils.set_random_seed(0)
-    with scope(strategy):
-        model = fn.recipes.multi_output(
-            {"table_a": (5,), "table_b": (7,), "pixels": (784,)},
-            trunk=layers.Dense(10, activation="relu"),
-            heads={"o1": "binary", "o2": "binary", "o3": ("multiclass", 10)},
-        )
-        fn.compile(model, preset="fast" if setup == "one device, fast" else "default")
-    rng = np.random.default_rng(0)
-    x = {
-        name: rng.random((SAMPLES, width), dtype="float32")
-        for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))
-    }
-    y = {
-        "o1": rng.integers(0, 2, (SAMPLES, 1)),
-        "o2": rng.integers(0, 2, (SAMPLES, 1)),
-        "o3": rng.integers(0, 10, (SAMPLES,)),
-    }
+    model = s3b(strategy)
+    fn.compile(model, preset="fast" if setup == "one device, fast" else "default")
+    x, y = data(SAMPLES)
     fn.fit(model, x, y, batch_size=BATCH, epochs=1, verbose=0)  # traces the training step
     start = time.perf_counter()
     fn.fit(model, x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0)
@@ -128,17 +113,6 @@ def run(setup: str, workers: int, tmp: Path) -> dict[str, Any]:
     results = [json.loads((tmp / f"{setup}-{i}.json").read_text()) for i in range(workers)]
     # Each worker timed the same synchronous steps; the slower one is the cluster's pace.
     return min(results, key=lambda r: r["samples_per_s"])
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def main() -> None:

@@ -43,21 +43,35 @@ def s3b(strategy: Any = None) -> Any:
         )
 
 
-def data() -> tuple[dict, dict]:
+def data(samples: int = SAMPLES) -> tuple[dict, dict]:
     """The same inputs and targets, keyed by name, in every process."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     x = {
-        name: rng.random((SAMPLES, width), dtype="float32")
+        name: rng.random((samples, width), dtype="float32")
         for name, width in (("table_a", 5), ("table_b", 7), ("pixels", 784))
     }
     y = {
-        "o1": rng.integers(0, 2, (SAMPLES, 1)),
-        "o2": rng.integers(0, 2, (SAMPLES, 1)),
-        "o3": rng.integers(0, 10, (SAMPLES,)),
+        "o1": rng.integers(0, 2, (samples, 1)),
+        "o2": rng.integers(0, 2, (samples, 1)),
+        "o3": rng.integers(0, 10, (samples,)),
     }
     return x, y
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the OS reports free; all held open together so that they differ."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def train(model: Any, strategy: Any, weights: list) -> tuple[list, dict[str, float]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ from funcnet._distribute import (
     scope,
     unsupported,
 )
-from tests.distribute_worker import largest_difference, s3b, train
+from tests.distribute_worker import free_ports, largest_difference, s3b, train
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "distribute_worker.py"
@@ -82,18 +81,6 @@ def _tail(log: Path) -> str:
     return "\n".join(lines[-30:])
 
 
-def _free_ports(count: int) -> list[int]:
-    """Ports the OS reports free; all held open together so that they differ."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 @pytest.fixture(scope="module")
 def mirrored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One run of MirroredStrategy over two logical CPUs, read by several tests."""
@@ -119,7 +106,7 @@ def assert_same_logs(one: dict[str, float], other: dict[str, float]) -> None:
 
 
 def test_two_worker_processes_end_with_identical_weights(tmp_path: Path) -> None:
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     _run(
         [
             (
