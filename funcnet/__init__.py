@@ -3,91 +3,34 @@
 Build multi-input, shared-layer, residual and multi-output models from a few named pieces;
 compile them with presets keyed by output name; draw their architecture.
 
-Names are imported on first use, so that `funcnet --help` answers without loading
-TensorFlow.
+The public names are listed once, in `__init__.pyi`, and imported on first use, so that
+`funcnet --help` answers without loading TensorFlow.
 """
 
-from __future__ import annotations
+import inspect
+from typing import Any
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import lazy_loader
 
 from funcnet import _keras_hook
 
 __version__ = "0.1.0"
 
-# Public name -> the private module that defines it.
-_EXPORTS = {
-    "FuncnetError": "funcnet._errors",
-    "Head": "funcnet._heads",
-    "Preset": "funcnet._presets",
-    "Task": "funcnet._tasks",
-    "check_data": "funcnet._data",
-    "compile": "funcnet._compile",
-    "fit": "funcnet._fit",
-    "head": "funcnet._heads",
-    "inputs": "funcnet._inputs",
-    "merge": "funcnet._merge",
-    "model": "funcnet._model",
-    "plot": "funcnet._plot",
-    "presets": "funcnet._presets",
-    "residual": "funcnet._residual",
-    "shared": "funcnet._shared",
-    "stack": "funcnet._stack",
-    "tasks": "funcnet._tasks",
-}
+_load, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
 
-__all__ = [
-    "FuncnetError",
-    "Head",
-    "Preset",
-    "Task",
-    "check_data",
-    "compile",
-    "fit",
-    "head",
-    "inputs",
-    "merge",
-    "model",
-    "plot",
-    "presets",
-    "recipes",
-    "residual",
-    "shared",
-    "stack",
-    "tasks",
-]
-
-if TYPE_CHECKING:
-    from funcnet import recipes
-    from funcnet._compile import compile
-    from funcnet._data import check_data
-    from funcnet._errors import FuncnetError
-    from funcnet._fit import fit
-    from funcnet._heads import Head, head
-    from funcnet._inputs import inputs
-    from funcnet._merge import merge
-    from funcnet._model import model
-    from funcnet._plot import plot
-    from funcnet._presets import Preset, presets
-    from funcnet._residual import residual
-    from funcnet._shared import shared
-    from funcnet._stack import stack
-    from funcnet._tasks import Task, tasks
-
-
-_keras_hook.install()
+# Keras's saved configs record where a serializable layer class lives; Head keeps its own.
+_REAL_MODULE = {"Head"}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "recipes":
-        return importlib.import_module("funcnet.recipes")
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'funcnet' has no attribute {name!r}")
+    try:
+        value = _load(name)
+    except AttributeError:
+        raise AttributeError(f"module 'funcnet' has no attribute {name!r}") from None
+    # Shown as funcnet.X in reprs, tracebacks and help(), not as the private module.
+    if (inspect.isclass(value) or inspect.isfunction(value)) and name not in _REAL_MODULE:
+        value.__module__ = __name__
+    return value
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_keras_hook.install()
