@@ -22,8 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from funcnet._errors import FuncnetError, did_you_mean, shown
-from funcnet._graph import first_line
+from funcnet._errors import FuncnetError, did_you_mean, keras_said, shown
 from funcnet._quiet import native_stderr_held
 
 _EXAMPLE = '"mymodels:build_model" or "path/to/models.py:build_model"'
@@ -181,13 +180,12 @@ def output_table(model: Any) -> list[tuple[str, str, str, int | str, str]]:
         >>> output_table(m)
         [('a', 'binary', 'binary_crossentropy', 1, '49'), ('b', 'regression', 'mse', 1, '5')]
     """
-    from funcnet._graph import declared_outputs, producer, upstream_nodes
-    from funcnet._heads import task_of
-    from funcnet._tasks import tasks
+    from funcnet._graph import declared_outputs, upstream_nodes
+    from funcnet._tasks import output_task, tasks
 
     rows: list[tuple[str, str, str, int | str, str]] = []
     for name, tensor in declared_outputs(model):
-        task = task_of(producer(tensor))
+        task = output_task(tensor)[0]
         loss = tasks[task].loss if task is not None and task in tasks else None
         layers = {id(n.operation): n.operation for n in upstream_nodes([tensor])}
         params = sum(
@@ -243,7 +241,7 @@ def load_model(target: str) -> Any:
     except FuncnetError as err:
         raise FuncnetError(f"{target}() failed: {err}") from None
     except Exception as err:  # the user's code: report it in one line, whatever it is
-        raise FuncnetError(f"{target}() raised {type(err).__name__}: {first_line(err)}") from None
+        raise FuncnetError(f"{target}() raised {type(err).__name__}: {keras_said(err)}") from None
     import keras
 
     if not isinstance(model, keras.Model):
@@ -278,10 +276,10 @@ def _import(name: str) -> Any:
                 "folder or the installed packages. Check the spelling, or give a file path "
                 'such as "models.py:build".'
             ) from None
-        raise FuncnetError(f'Importing module "{name}" failed: {first_line(err)}') from None
+        raise FuncnetError(f'Importing module "{name}" failed: {keras_said(err)}') from None
     except Exception as err:
         raise FuncnetError(
-            f'Importing module "{name}" raised {type(err).__name__}: {first_line(err)}'
+            f'Importing module "{name}" raised {type(err).__name__}: {keras_said(err)}'
         ) from None
 
 
@@ -297,7 +295,7 @@ def _import_file(path: Path) -> Any:
         spec.loader.exec_module(module)
     except Exception as err:
         raise FuncnetError(
-            f'Importing "{path}" raised {type(err).__name__}: {first_line(err)}'
+            f'Importing "{path}" raised {type(err).__name__}: {keras_said(err)}'
         ) from None
     return module
 

@@ -3,15 +3,14 @@
 Raw Keras matches lists of losses and weights to dict outputs in sorted-name order and
 quietly reassigns misspelled weight keys by position. funcnet only takes dicts keyed by
 output name, checks every key, and hands Keras complete dicts, which Keras maps by name
-for both dict-output and list-output models. The helpers that name a model's inputs and
-outputs and work out each output's task live here too; `fn.check_data` reuses them.
+for both dict-output and list-output models. Each output's task comes from
+`funcnet._tasks.output_task`.
 """
 
 from __future__ import annotations
 
 import inspect
 import numbers
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,10 +24,10 @@ from funcnet._distribute import (
     scope,
     unsupported,
 )
-from funcnet._errors import FuncnetError, did_you_mean, unknown_name
-from funcnet._graph import is_keras_tensor, producer
-from funcnet._heads import task_of
+from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
+from funcnet._graph import is_single_output, named_outputs
 from funcnet._presets import presets
+from funcnet._tasks import output_task
 from funcnet._tasks import tasks as task_registry
 
 # Set by fn.compile: output name -> the task whose loss trains it (None: a loss override,
@@ -95,7 +94,7 @@ def compile(
         >>> fn.compile(model, loss_weights={"od": 0.5})
         Traceback (most recent call last):
         ...
-        funcnet._errors.FuncnetError: fn.compile found 1 problem with model "functional...":
+        funcnet.FuncnetError: fn.compile found 1 problem with model "functional...":
           - loss_weights: Unknown output "od". Expected one of: digit, odd. Did you mean "odd"?
     """
     outputs = named_outputs(model)
@@ -126,7 +125,7 @@ def compile(
     declared = {n: t for n, t in tasks_map.items() if t in known}
     trained = _fill_from_tasks(outputs, declared, loss_map, metrics_map, problems)
     if problems:
-        raise compile_error(model, problems)
+        raise problems_error("fn.compile", f'model "{model.name}"', problems)
 
     metrics_map = {n: _as_list(m) for n, m in metrics_map.items()}
     if is_single_output(model):
@@ -146,84 +145,12 @@ def compile(
         with scope(strategy):  # the optimizer is made here, so in the strategy's scope
             model.compile(optimizer=optimizer, **keras_args, **{**settings, **keras_compile_kwargs})
     except (ValueError, TypeError, KeyError) as err:
-        raise FuncnetError(f'Keras could not compile model "{model.name}": {err}') from None
+        raise FuncnetError(
+            f'Keras could not compile model "{model.name}": {keras_said(err)}'
+        ) from None
     setattr(model, TRAINED_TASKS, trained)
     multi_worker_fixes(model)
     return model
-
-
-def named_outputs(model: Any) -> dict[str, Any]:
-    """Returns the model's output tensors by name, in the order they were declared.
-
-    Dict outputs are named by their keys (Keras's `output_names` sorts them), other
-    outputs by the layer that made them.
-
-    Raises:
-        FuncnetError: `model` is not a built Keras model, its outputs are nested, or two
-            outputs share a name (e.g. one shared layer's outputs).
-    """
-    named = _named(model, "outputs")
-    counts = Counter(name for name, _ in named)
-    for name, count in counts.items():
-        if count > 1:
-            raise FuncnetError(
-                f'Model "{model.name}" has {count} outputs named "{name}" (one layer\'s '
-                "outputs, e.g. a shared layer called several times). Keras would report one "
-                'loss for all of them. End each branch with its own head: fn.head(x, "name", '
-                'task), or keras.layers.Identity(name="...").'
-            )
-    return dict(named)
-
-
-def named_inputs(model: Any) -> dict[str, Any]:
-    """Returns the model's input tensors by name, in the order they were declared."""
-    return dict(_named(model, "inputs"))
-
-
-def is_single_output(model: Any) -> bool:
-    """True when Keras sees one bare output tensor (not a dict or list of them)."""
-    return not isinstance(_struct(model, "outputs"), (Mapping, list, tuple))
-
-
-def output_task(tensor: Any, declared: str | None = None) -> tuple[str | None, str]:
-    """An output's task: the one declared, else its head's, else read from its layer.
-
-    Returns:
-        (task, "") or (None, the reason the task cannot be told).
-    """
-    if declared is not None:
-        return declared, ""
-    recorded = task_of(producer(tensor))
-    return (recorded, "") if recorded is not None else infer_task(tensor)
-
-
-def infer_task(tensor: Any) -> tuple[str | None, str]:
-    """Reads an output's task from its layer's activation and width.
-
-    Returns:
-        (task, "") when the layer says it unambiguously, else (None, the reason).
-    """
-    layer = producer(tensor)
-    act = getattr(getattr(layer, "activation", None), "__name__", None)
-    if isinstance(layer, keras.layers.Softmax):
-        act = "softmax"
-    units = tensor.shape[-1]
-    kind = type(layer).__name__
-    seen = f'layer "{layer.name}" ({kind}, activation {act or "unknown"}, units={units})'
-    if act == "sigmoid" and units == 1:
-        return "binary", ""
-    if act == "softmax" and units is not None and units > 1:
-        return "multiclass", ""
-    if act == "linear":
-        return "regression", ""
-    if act == "sigmoid":
-        return None, (
-            f'{seen} may be multi-label classification (0/1 targets, task "multilabel") '
-            'or values in [0, 1] such as pixel intensities (task "regression")'
-        )
-    if act == "softmax":
-        return None, f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)"
-    return None, f"funcnet cannot tell the task of {seen}"
 
 
 def _fill_from_tasks(
@@ -256,13 +183,6 @@ def _fill_from_tasks(
             loss_map.setdefault(name, task_registry[task].loss)
             metrics_map.setdefault(name, list(task_registry[task].metrics))
     return trained
-
-
-def compile_error(model: Any, problems: list[str]) -> FuncnetError:
-    """One error listing every problem, one per line."""
-    count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
-    lines = "\n".join(f"  - {p}" for p in problems)
-    return FuncnetError(f'fn.compile found {count} with model "{model.name}":\n{lines}')
 
 
 def _by_output(
@@ -350,41 +270,3 @@ def _resolves(get: Any, identifier: str) -> bool:
 
 def _as_list(metrics: Any) -> list[Any]:
     return list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-
-
-def _struct(model: Any, which: str) -> Any:
-    if not isinstance(model, keras.Model):
-        raise FuncnetError(f"Expected a keras.Model (e.g. from fn.model). Received: {model!r:.80}.")
-    struct = getattr(model, f"_{which}_struct", None)
-    if struct is None:  # a Sequential keeps its graph elsewhere; it has one input and output
-        try:
-            tensors = getattr(model, which)
-        except (AttributeError, ValueError):
-            tensors = None
-        if not tensors:
-            raise FuncnetError(
-                f'Model "{model.name}" has no {which} yet: build it first (e.g. start a '
-                "Sequential with keras.Input(shape))."
-            )
-        struct = tensors[0] if len(tensors) == 1 else list(tensors)
-    return struct
-
-
-def _named(model: Any, which: str) -> list[tuple[str, Any]]:
-    struct = _struct(model, which)
-    if isinstance(struct, Mapping):
-        items = list(struct.items())
-    else:
-        flat = list(struct) if isinstance(struct, (list, tuple)) else [struct]
-        if which == "inputs":
-            items = [(t.name, t) for t in flat if hasattr(t, "name")]
-        else:
-            items = [(producer(t).name, t) for t in flat if is_keras_tensor(t)]
-        if len(items) != len(flat):
-            items = []
-    if not items or any(not is_keras_tensor(t) for _, t in items):
-        raise FuncnetError(
-            f'Model "{model.name}" has nested {which}; funcnet handles one tensor, a list or '
-            f"a dict of tensors. Received: {which}={struct!r:.80}."
-        )
-    return [(str(name), t) for name, t in items]

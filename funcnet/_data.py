@@ -18,14 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from funcnet._compile import (
-    TRAINED_TASKS,
-    named_inputs,
-    named_outputs,
-    output_task,
-)
-from funcnet._errors import FuncnetError, did_you_mean
-from funcnet._graph import producer
+from funcnet._compile import TRAINED_TASKS
+from funcnet._errors import FuncnetError, did_you_mean, problems_error
+from funcnet._graph import is_list, named_inputs, named_outputs, producer
+from funcnet._tasks import output_task
 from funcnet._tasks import tasks as task_registry
 
 Arrays = dict[str, Any]
@@ -64,7 +60,7 @@ def check_data(model: Any, x: Any, y: Any = None) -> tuple[Arrays, Arrays | None
         >>> fn.check_data(model, x, {"fake": np.array([0, 1, 2, 1])})
         Traceback (most recent call last):
         ...
-        funcnet._errors.FuncnetError: fn.check_data found 2 problems ...
+        funcnet.FuncnetError: fn.check_data found 2 problems ...
           - x has an unknown key "vidoe"; the model's inputs are: audio, video. Did you ...
           - y["fake"]: targets must be 0 or 1; found 2
     """
@@ -90,8 +86,7 @@ def data_problems(
     """
     problems: list[str] = []
     inputs, outputs = named_inputs(model), named_outputs(model)
-    list_inputs = isinstance(getattr(model, "_inputs_struct", None), (list, tuple))
-    list_outputs = isinstance(getattr(model, "_outputs_struct", None), (list, tuple))
+    list_inputs, list_outputs = is_list(model, "inputs"), is_list(model, "outputs")
     x_named = _by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
     y_named = None
     if y is not None:
@@ -111,11 +106,7 @@ def data_problems(
 
 def data_error(model: Any, problems: list[str]) -> FuncnetError:
     """One error listing every data problem, one per line."""
-    count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
-    lines = "\n".join(f"  - {p}" for p in problems)
-    return FuncnetError(
-        f'fn.check_data found {count} with the data for model "{model.name}":\n{lines}'
-    )
+    return problems_error("fn.check_data", f'the data for model "{model.name}"', problems)
 
 
 def _by_name(

@@ -27,6 +27,10 @@ class FuncnetError(ValueError):
     """
 
 
+# Shown as funcnet.FuncnetError in every traceback, whichever module raised it.
+FuncnetError.__module__ = "funcnet"
+
+
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """Returns ' Did you mean "x"?' for the closest choice, or '' when none is close."""
     close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
@@ -52,6 +56,30 @@ def shown(value: object, limit: int = 80) -> str:
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     # A list, tuple or dict shows its type by its brackets; other values need the name.
     return text if isinstance(value, (list, tuple, dict)) else f"{type(value).__name__} {text}"
+
+
+def keras_said(err: BaseException) -> str:
+    """The whole message of an error Keras (or the user's code) raised, for quoting.
+
+    Every line is kept: Keras puts the part that explains the error ("Received: ...",
+    "Arguments received by ...") after the first line.
+    """
+    lines = [line.rstrip() for line in str(err).strip().splitlines()]
+    return "\n    ".join(lines) if lines else type(err).__name__
+
+
+def problems_error(call: str, subject: str, problems: list[str]) -> FuncnetError:
+    """One error listing every problem a call found, one per line.
+
+    Example:
+        >>> print(problems_error("fn.compile", 'model "m"', ["a is wrong", "b is wrong"]))
+        fn.compile found 2 problems with model "m":
+          - a is wrong
+          - b is wrong
+    """
+    count = f"{len(problems)} problem{'s' * (len(problems) > 1)}"
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return FuncnetError(f"{call} found {count} with {subject}:\n{lines}")
 
 
 def unknown_name(kind: str, name: object, choices: Iterable[str]) -> FuncnetError:

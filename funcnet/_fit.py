@@ -15,10 +15,10 @@ from typing import Any
 
 import keras
 
-from funcnet._compile import named_inputs, named_outputs
 from funcnet._data import data_error, data_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
 from funcnet._errors import FuncnetError, did_you_mean
+from funcnet._graph import named_inputs, named_outputs, structure
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
 
@@ -138,7 +138,7 @@ def _arranged(model: keras.Model, which: str, named: dict[str, Any] | None) -> A
     """Arranges arrays keyed by name the way Keras expects them: dict, list or one array."""
     if named is None:
         return None
-    struct = getattr(model, f"_{which}_struct", None)
+    struct = structure(model, which)
     if isinstance(struct, Mapping):
         return named
     order = named_inputs(model) if which == "inputs" else named_outputs(model)

@@ -6,8 +6,8 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError, shown
-from funcnet._graph import first_line, is_keras_tensor
+from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._graph import is_keras_tensor
 from funcnet._stack import call
 from funcnet._tasks import tasks
 
@@ -84,11 +84,6 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
     except (TypeError, ValueError) as err:
         raise FuncnetError(
             f'Head "{name}" (task "{task}") cannot take the options {dense_kwargs}: '
-            f"{first_line(err)}"
+            f"{keras_said(err)}"
         ) from None
     return call(layer, x, where=f'head "{name}"')
-
-
-def task_of(layer: Any) -> str | None:
-    """Returns the task recorded on an output layer funcnet made, else None."""
-    return getattr(layer, "task", None) if isinstance(layer, Head) else None

@@ -7,8 +7,8 @@ from typing import Any
 
 from keras import layers
 
-from funcnet._errors import FuncnetError, shown
-from funcnet._graph import describe, first_line, is_keras_tensor
+from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._graph import describe, is_keras_tensor
 from funcnet._registry import Registry
 from funcnet._stack import call
 
@@ -79,7 +79,7 @@ def merge(
         layer = make(name=name, **kwargs)
     except (TypeError, ValueError) as err:
         raise FuncnetError(
-            f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {first_line(err)}'
+            f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {keras_said(err)}'
         ) from None
     return call(layer, list(named.values()), where=f'fn.merge "{how}"')
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError, shown
-from funcnet._graph import describe, first_line, is_keras_tensor, producer, source_inputs
+from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._graph import describe, is_keras_tensor, producer, source_inputs
 
 
 def model(inputs: Any, outputs: Any, name: str | None = None) -> keras.Model:
@@ -53,7 +53,7 @@ def model(inputs: Any, outputs: Any, name: str | None = None) -> keras.Model:
     try:
         return keras.Model(inputs=inputs, outputs=outputs, name=name)
     except (ValueError, TypeError) as err:
-        raise FuncnetError(f"Keras could not build the model: {first_line(err)}") from None
+        raise FuncnetError(f"Keras could not build the model: {keras_said(err)}") from None
 
 
 def _tensors(kind: str, value: Any) -> dict[str, Any]:

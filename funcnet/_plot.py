@@ -426,7 +426,7 @@ def _kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
 
 
 def _output_tag(layer: Any, name: str) -> str:
-    from funcnet._heads import task_of
+    from funcnet._tasks import task_of
 
     task = task_of(layer)
     tag = "OUTPUT" if name == layer.name else f'OUTPUT "{name}"'

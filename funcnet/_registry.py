@@ -22,7 +22,7 @@ class Registry(Mapping[str, T], Generic[T]):
         'sigmoid'
         >>> fn.tasks["binray"]
         Traceback (most recent call last):
-        funcnet._errors.FuncnetError: Unknown task "binray". Expected one of: binary, ...
+        funcnet.FuncnetError: Unknown task "binray". Expected one of: binary, ...
         Did you mean "binary"?
     """
 

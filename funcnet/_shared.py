@@ -7,8 +7,8 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError, shown
-from funcnet._graph import describe, first_line, is_keras_tensor
+from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._graph import describe, is_keras_tensor
 from funcnet._stack import LayerLike, Layers, as_list, stack
 
 
@@ -40,7 +40,7 @@ class SharedBlock:
                 f"cannot take {describe(x)}: its one set of weights expects the shape of "
                 "its first input. Project both inputs to one width first (e.g. "
                 "fn.stack(x, layers.Dense(n)) on each, then the shared block), or give each "
-                f"input its own layers. Keras said: {first_line(err).split(': ', 1)[-1]}"
+                f"input its own layers. Keras said: {keras_said(err)}"
             ) from None
         if self._first is None:
             self._first = x

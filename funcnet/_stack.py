@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from funcnet._errors import FuncnetError, shown
-from funcnet._graph import describe, first_line, is_keras_tensor
+from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._graph import describe, is_keras_tensor
 
 LayerLike = Callable[[Any], Any]
 Layers = LayerLike | Sequence[LayerLike]
@@ -67,5 +67,5 @@ def call(layer: LayerLike, x: Any, *, where: str) -> Any:
     except (ValueError, TypeError, NotImplementedError) as err:
         name = getattr(layer, "name", type(layer).__name__)
         raise FuncnetError(
-            f'Layer "{name}" ({where}) cannot take {describe(x)}: {first_line(err)}'
+            f'Layer "{name}" ({where}) cannot take {describe(x)}: {keras_said(err)}'
         ) from None

@@ -3,6 +3,9 @@
 A head's task is the one fact from which funcnet derives everything output-specific: the
 head's activation and default width (`fn.head`), its loss and metrics (`fn.compile`) and
 the checks on its targets (`fn.check_data`). Users add tasks with `fn.tasks.register`.
+
+`output_task` is the one place that decides an output's task (declared, recorded on a
+funcnet head, or read from the output layer); every caller asks it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from funcnet._errors import FuncnetError, unknown_name
+from funcnet._graph import producer
 from funcnet._registry import Registry
 
 TargetCheck = Callable[[np.ndarray, int], "str | None"]
@@ -104,3 +108,59 @@ tasks.register(
     "multilabel", Task("sigmoid", None, "binary_crossentropy", ("binary_accuracy",), _zero_one)
 )
 tasks.register("regression", Task("linear", 1, "mse", ("mae",)))
+
+
+# The name funcnet's Head layer is registered under with Keras (see funcnet/_heads.py).
+HEAD_REGISTERED_NAME = "funcnet>Head"
+
+
+def task_of(layer: Any) -> str | None:
+    """Returns the task recorded on an output layer funcnet made (`fn.head`), else None."""
+    import keras
+
+    if keras.saving.get_registered_name(type(layer)) != HEAD_REGISTERED_NAME:
+        return None
+    return getattr(layer, "task", None)
+
+
+def output_task(tensor: Any, declared: str | None = None) -> tuple[str | None, str]:
+    """An output's task: the one declared, else its head's, else read from its layer.
+
+    Returns:
+        (task, "") or (None, the reason the task cannot be told).
+    """
+    if declared is not None:
+        return declared, ""
+    recorded = task_of(producer(tensor))
+    return (recorded, "") if recorded is not None else infer_task(tensor)
+
+
+def infer_task(tensor: Any) -> tuple[str | None, str]:
+    """Reads an output's task from its layer's activation and width.
+
+    Returns:
+        (task, "") when the layer says it unambiguously, else (None, the reason).
+    """
+    import keras
+
+    layer = producer(tensor)
+    act = getattr(getattr(layer, "activation", None), "__name__", None)
+    if isinstance(layer, keras.layers.Softmax):
+        act = "softmax"
+    units = tensor.shape[-1]
+    kind = type(layer).__name__
+    seen = f'layer "{layer.name}" ({kind}, activation {act or "unknown"}, units={units})'
+    if act == "sigmoid" and units == 1:
+        return "binary", ""
+    if act == "softmax" and units is not None and units > 1:
+        return "multiclass", ""
+    if act == "linear":
+        return "regression", ""
+    if act == "sigmoid":
+        return None, (
+            f'{seen} may be multi-label classification (0/1 targets, task "multilabel") '
+            'or values in [0, 1] such as pixel intensities (task "regression")'
+        )
+    if act == "softmax":
+        return None, f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)"
+    return None, f"funcnet cannot tell the task of {seen}"

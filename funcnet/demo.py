@@ -202,17 +202,18 @@ def metrics_table(model: Any, results: dict[str, float]) -> str:
           digit   multiclass  0.100  0.970
           even    binary      0.200  0.950
     """
-    from funcnet._heads import task_of
+    from funcnet._graph import named_outputs
+    from funcnet._tasks import output_task
 
-    names = list(model.output) if isinstance(model.output, dict) else model.output_names
+    outputs = named_outputs(model)
     per_output = {
         name: {k[len(name) + 1 :]: v for k, v in results.items() if k.startswith(f"{name}_")}
-        for name in names
+        for name in outputs
     }
     metrics = ["loss", *sorted({m for got in per_output.values() for m in got} - {"loss"})]
     rows = [["output", "task", *metrics]]
     for name, got in per_output.items():
-        task = task_of(model.get_layer(name)) or "-"
+        task = output_task(outputs[name])[0] or "-"
         rows.append([name, task, *(f"{got[m]:.3f}" if m in got else "-" for m in metrics)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)

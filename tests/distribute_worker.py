@@ -11,6 +11,9 @@ happen before TensorFlow starts, so each run is its own process:
     TF_CONFIG=... python tests/distribute_worker.py worker WEIGHTS.npz
         One worker of a MultiWorkerMirroredStrategy cluster: trains, saves its weights
         (and its last epoch's loss and metrics next to them, as WEIGHTS.json).
+    TF_CONFIG=... python tests/distribute_worker.py raw-worker RESULT.txt
+        The same worker with plain model.compile and model.fit, no funcnet fixes: writes
+        "ok" or the error Keras raised (the canary in tests/test_keras_internals.py).
 """
 
 from __future__ import annotations
@@ -193,5 +196,22 @@ def worker(out: Path) -> None:
     out.with_suffix(".json").write_text(json.dumps(logs))
 
 
+def raw_worker(out: Path) -> None:
+    import keras
+    import tensorflow as tf
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    keras.utils.set_random_seed(0)
+    model = s3b(strategy)
+    losses = ["binary_crossentropy", "binary_crossentropy", "sparse_categorical_crossentropy"]
+    with strategy.scope():
+        model.compile("adam", dict(zip(("o1", "o2", "o3"), losses, strict=True)))
+    x, y = data()
+    out.write_text(
+        failure(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0))
+    )
+
+
 if __name__ == "__main__":
-    {"mirrored": mirrored, "worker": worker}[sys.argv[1]](Path(sys.argv[2]))
+    modes = {"mirrored": mirrored, "worker": worker, "raw-worker": raw_worker}
+    modes[sys.argv[1]](Path(sys.argv[2]))

@@ -68,7 +68,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ("{models}:goood", "arch.png", r'Did you mean "good"\?'),
         ("{models}:NOT_CALLABLE", "arch.png", r"NOT_CALLABLE\" is not a function.*int 3"),
         ("{models}:returns_list", "arch.png", r"returns_list\(\) must return a keras.Model.*list"),
-        ("{models}:boom", "arch.png", r"boom\(\) raised RuntimeError: kaboom$"),
+        ("{models}:boom", "arch.png", r"boom\(\) raised RuntimeError: kaboom second line$"),
         ("{models}:needs_width", "arch.png", r"needs_width must take no arguments.*needs width\."),
         ("{models}:good", "arch.jpg", r'"\.jpg".*Expected one of: \.dot, \.pdf, \.png, \.svg'),
         ("{models}:good", "no_dir/arch.png", r'folder ".*no_dir" does not exist'),
