@@ -1,4 +1,4 @@
-"""The README's code runs, and its line-count table is what the code blocks say."""
+"""The README's code runs, and its code-size table is what tests/code_size.py measures."""
 
 from __future__ import annotations
 
@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from tests.code_size import README, markdown, table
 
 
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-
-
-def code_lines(block: str) -> int:
-    return sum(
-        1 for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    )
-
-
-def labelled(label: str) -> str:
-    (block,) = [b for b in python_blocks() if b.startswith(f"# {label}\n")]
-    return block
 
 
 def test_every_python_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,13 +22,11 @@ def test_every_python_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert (tmp_path / "cnn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("case", ["S0a", "S3b"])
-def test_funcnet_takes_at_most_half_the_lines(case: str) -> None:
-    ours = code_lines(labelled(f"{case} with funcnet"))
-    theirs = code_lines(labelled(f"{case} with raw Keras"))
-    assert ours * 2 <= theirs
-    row = re.search(
-        rf"^\| {case}\s*\|\s*(\d+) \|\s*(\d+) \|\s*([\d.]+) \|$", README.read_text(), re.M
+def test_code_size_table_is_what_the_code_measures() -> None:
+    shown = re.search(
+        r"<!-- code-size table: start -->\n(.*?)\n<!-- code-size table: end -->",
+        README.read_text(),
+        flags=re.S,
     )
-    assert row, f"no {case} row in the README's table"
-    assert (int(row[1]), int(row[2]), float(row[3])) == (ours, theirs, round(ours / theirs, 2))
+    assert shown, "the README lost its code-size table markers"
+    assert shown[1] == markdown(table()), "run: make bench (bench_code_size.py --write)"
