@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from tests.code_size import README, markdown, table  # noqa: E402
+from tests.code_size import README, markdown, table
 
 
 def main() -> None:

@@ -52,9 +52,9 @@ def body(function: Callable[..., Any]) -> str:
     (node,) = ast.parse(textwrap.dedent(inspect.getsource(function))).body
     assert isinstance(node, ast.FunctionDef)
     statements = node.body
-    if statements and isinstance(statements[0], ast.Expr):
-        if isinstance(statements[0].value, ast.Constant):
-            statements = statements[1:]
+    first = statements[0] if statements else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        statements = statements[1:]
     return "\n".join(ast.unparse(s) for s in statements)
 
 
