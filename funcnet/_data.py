@@ -8,6 +8,11 @@ reports every problem at once, one line each, naming the array.
 
 Lists are matched by position only where the model itself is a list: a dict-keyed model
 refuses them, because nothing but a name says which array is which.
+
+Data comes as numpy arrays, lists, TensorFlow tensors (string tensors are passed to Keras
+as they are), pandas DataFrames and Series (`funcnet/_frames.py`), or mixed dicts of them.
+What each input's values may be is checked in `funcnet/_values.py`; datasets and
+`PyDataset`s are checked by `funcnet/_datasets.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from funcnet import _frames
 from funcnet._compile import (
     TRAINED_TASKS,
     named_inputs,
@@ -27,6 +33,7 @@ from funcnet._compile import (
 from funcnet._errors import FuncnetError, did_you_mean
 from funcnet._graph import producer
 from funcnet._tasks import tasks as task_registry
+from funcnet._values import array_problems, as_text, finite_problems, input_kind
 
 Arrays = dict[str, Any]
 
@@ -34,22 +41,28 @@ Arrays = dict[str, Any]
 def check_data(model: Any, x: Any, y: Any = None) -> tuple[Arrays, Arrays | None]:
     """Checks inputs `x` and targets `y` against `model` and returns them keyed by name.
 
-    Checked: missing and unknown names (with "did you mean"), lists given to a model whose
-    inputs or outputs are a dict (refused: pass a dict), sample counts, each input's shape
-    and dtype (e.g. float data for integer token ids), NaN values, and each target against
+    Checked: missing and unknown names or DataFrame columns (with "did you mean"), lists
+    given to a model whose inputs or outputs are a dict (refused: pass a dict), sample
+    counts (zero rows too), each input's shape and kind of values (text for a string
+    input, whole numbers for token ids, flags for a bool input), NaN and inf, ids outside
+    the `Embedding` an input feeds or the input's integer dtype, and each target against
     its output's task: its shape, class ids in [0, units) for "multiclass", 0 or 1 for
     "binary" and "multilabel". After `fn.compile`, targets of an output whose loss was
-    overridden are only checked for count, type and NaN.
+    overridden are only checked for count, type, NaN and inf.
 
     Args:
         model: A built `keras.Model`.
         x: A dict of input name to array; one array for a one-input model; a list in the
-            model's order for a model built from a list of inputs.
+            model's order for a model built from a list of inputs; a pandas DataFrame whose
+            columns are named for the inputs. Values may be numpy arrays, lists, tensors,
+            or pandas columns (`{"table": df[["a", "b"]]}` feeds two columns to one
+            vector input).
         y: Targets, in the same forms, keyed by output name; None to check inputs only.
 
     Returns:
-        `(x, y)` as dicts of numpy arrays keyed by name, in the model's declared order
-        (`y` is None when not given).
+        `(x, y)` as dicts keyed by name, in the model's declared order (`y` is None when
+        not given): numpy arrays, text as object arrays of str (the numpy form Keras
+        takes), string tensors as given.
 
     Raises:
         FuncnetError: listing every problem found, one per line, each naming its array.
@@ -100,7 +113,10 @@ def data_problems(
     labelled.update({f'{prefix}y["{n}"]': a for n, a in (y_named or {}).items()})
     problems += _count_problems(labelled)
     for name, array in x_named.items():
-        problems += _input_problems(f'{prefix}x["{name}"]', name, array, inputs[name])
+        label = f'{prefix}x["{name}"]'
+        problems += _input_problems(model, label, name, array, inputs[name])
+        if input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
+            x_named[name] = as_text(array) if not problems else array
     trained = getattr(model, TRAINED_TASKS, None)
     for name, array in (y_named or {}).items():
         # After fn.compile, check what the compiled loss expects; else what the layer says.
@@ -129,23 +145,33 @@ def _by_name(
     """Keys `data` by input or output name; records missing, unknown and positional data."""
     names = list(tensors)
     listing = ", ".join(names)
+    frame = _frames.is_frame(data)
+    if frame:
+        data = _frames.columns(data)
     if isinstance(data, Mapping):
         missing = [n for n in names if n not in data]
         suggested: set[str] = set()
+        key_word = "column" if frame else "key"
         for key in data:
             if key not in names:
                 hint = did_you_mean(str(key), missing) or did_you_mean(str(key), names)
                 suggested.update(n for n in missing if f'"{n}"' in hint)
                 problems.append(
-                    f'{label} has an unknown key "{key}"; the model\'s {kind}s are: '
+                    f'{label} has an unknown {key_word} "{key}"; the model\'s {kind}s are: '
                     f"{listing}.{hint}"
                 )
         for n in missing:
             if n not in suggested:
                 shape = tuple(tensors[n].shape[1:])
+                several = frame and len(shape) == 1 and (shape[0] or 0) > 1
+                fix = (
+                    f' To feed it several columns, pass a dict: {{"{n}": df[[...]], ...}}.'
+                    if several
+                    else ""
+                )
                 problems.append(
                     f'{label}["{n}"] is missing: the model has an {kind} "{n}" ({shape} per '
-                    "sample)."
+                    f"sample).{fix}"
                 )
         named = {n: data[n] for n in names if n in data}
     elif isinstance(data, (list, tuple)) and not (len(names) == 1 and not is_list_model):
@@ -177,10 +203,21 @@ def _by_name(
     arrays = {}
     for n, value in named.items():
         try:
-            arrays[n] = value if isinstance(value, np.ndarray) else np.asarray(value)
+            arrays[n] = _as_array(value)
         except (ValueError, TypeError) as err:
             problems.append(f'{label}["{n}"] cannot be read as an array: {err}')
     return arrays
+
+
+def _as_array(value: Any) -> Any:
+    """numpy for the checks and for Keras; a string tensor stays one (Keras takes it)."""
+    if isinstance(value, np.ndarray):
+        return value
+    if _frames.is_frame(value) or _frames.is_series(value):
+        return _frames.to_numpy(value)
+    if getattr(getattr(value, "dtype", None), "name", None) == "string":
+        return value  # a tf string tensor: numpy would hold bytes, which Keras refuses
+    return np.asarray(value)
 
 
 def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
@@ -190,6 +227,11 @@ def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
         if array.ndim == 0
     ]
     counts = {lab: len(a) for lab, a in arrays.items() if a.ndim > 0}
+    empty = [lab for lab, n in counts.items() if n == 0]
+    if empty and len(empty) == len(counts):
+        problems.append(f"every array has 0 samples (no rows): {', '.join(empty)}.")
+    else:
+        problems += [f"{lab} has 0 samples (no rows)." for lab in empty]
     if len(set(counts.values())) <= 1:
         return problems
     usual = Counter(counts.values()).most_common(1)[0][0]
@@ -199,32 +241,29 @@ def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     return problems
 
 
-def _input_problems(label: str, name: str, array: np.ndarray, tensor: Any) -> list[str]:
+def _input_problems(model: Any, label: str, name: str, array: Any, tensor: Any) -> list[str]:
     expected = tuple(tensor.shape[1:])
-    try:
-        dtype: np.dtype[Any] | None = np.dtype(str(tensor.dtype))
-    except TypeError:  # e.g. "string" or "bfloat16": no numpy twin to compare with
-        dtype = None
     problems = []
-    if array.ndim > 0 and not _fits(array.shape[1:], expected):
+    if array.ndim > 0 and not _fits(tuple(array.shape[1:]), expected):
         problems.append(
-            f'{label} has shape {array.shape}: {array.shape[1:]} per sample, but input "{name}" '
-            f"takes {expected} per sample."
+            f"{label} has shape {tuple(array.shape)}: {tuple(array.shape[1:])} per sample, but "
+            f'input "{name}" takes {expected} per sample.'
         )
-    if dtype is not None and not _numeric(array):
-        problems.append(f'{label} holds {_what(array)}; input "{name}" takes {dtype}.')
-    elif dtype is not None and dtype.kind in "iu" and array.dtype.kind == "f":
-        problems.append(
-            f'{label} holds {array.dtype} values, but input "{name}" takes {dtype} (e.g. token '
-            f'ids): Keras would truncate them silently. Pass {label}.astype("{dtype}").'
+    if not isinstance(array, np.ndarray):  # a string tensor
+        found = (
+            None
+            if input_kind(tensor) == "text"
+            else f'{label} holds text; input "{name}" takes {tensor.dtype}.'
         )
-    return problems + _nan_problems(label, array)
+        return problems + ([found] if found else [])
+    return problems + array_problems(model, label, name, array, tensor)
 
 
 def _target_problems(label: str, array: np.ndarray, tensor: Any, task: str | None) -> list[str]:
-    if not _numeric(array):
-        return [f"{label} holds {_what(array)}; targets must be numbers."]
-    problems = _nan_problems(label, array)
+    if not isinstance(array, np.ndarray) or not _numeric(array):
+        what = _what(array) if isinstance(array, np.ndarray) else "text"
+        return [f"{label} holds {what}; targets must be numbers."]
+    problems = finite_problems(label, array)
     if task is None or task not in list(task_registry) or array.ndim == 0:
         return problems
     units = tensor.shape[-1]
@@ -263,11 +302,3 @@ def _what(array: np.ndarray) -> str:
 
 def _numeric(array: np.ndarray) -> bool:
     return array.dtype.kind in "biuf"
-
-
-def _nan_problems(label: str, array: np.ndarray) -> list[str]:
-    if array.dtype.kind == "f":
-        bad = int(np.count_nonzero(np.isnan(array)))
-        if bad:
-            return [f"{label} contains {bad} NaN values; the loss would become NaN."]
-    return []

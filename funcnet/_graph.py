@@ -91,3 +91,20 @@ def first_line(err: BaseException) -> str:
     """The first non-empty line of a Keras error, for quoting inside our own message."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return lines[0] if lines else type(err).__name__
+
+
+def layers_fed_by(model: Any, tensor: Any) -> list[Any]:
+    """The layers of `model` that are called on `tensor` itself, e.g. an input's Embedding.
+
+    Example:
+        >>> import keras
+        >>> tokens = keras.Input((5,), dtype="int32", name="tokens")
+        >>> out = keras.layers.Embedding(50, 4, name="emb")(tokens)
+        >>> [layer.name for layer in layers_fed_by(keras.Model(tokens, out), tokens)]
+        ['emb']
+    """
+    return [
+        node.operation
+        for node in upstream_nodes(model.outputs)
+        if any(t is tensor for t in node.input_tensors)
+    ]
