@@ -105,10 +105,10 @@ def data_problems(
     inputs, outputs = named_inputs(model), named_outputs(model)
     list_inputs = isinstance(getattr(model, "_inputs_struct", None), (list, tuple))
     list_outputs = isinstance(getattr(model, "_outputs_struct", None), (list, tuple))
-    x_named = _by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
+    x_named = by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
     y_named = None
     if y is not None:
-        y_named = _by_name(f"{prefix}y", y, "output", outputs, list_outputs, problems)
+        y_named = by_name(f"{prefix}y", y, "output", outputs, list_outputs, problems)
     labelled = {f'{prefix}x["{n}"]': a for n, a in x_named.items()}
     labelled.update({f'{prefix}y["{n}"]': a for n, a in (y_named or {}).items()})
     problems += _count_problems(labelled)
@@ -117,12 +117,20 @@ def data_problems(
         problems += _input_problems(model, label, name, array, inputs[name])
         if input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
             x_named[name] = as_text(array) if not problems else array
-    trained = getattr(model, TRAINED_TASKS, None)
     for name, array in (y_named or {}).items():
-        # After fn.compile, check what the compiled loss expects; else what the layer says.
-        task = trained.get(name) if trained is not None else output_task(outputs[name])[0]
+        task = checked_task(model, name, outputs[name])
         problems += _target_problems(f'{prefix}y["{name}"]', array, outputs[name], task)
     return problems, x_named, y_named
+
+
+def checked_task(model: Any, name: str, tensor: Any) -> str | None:
+    """The task output `name`'s targets are checked against, or None for no task check.
+
+    After `fn.compile`, what the compiled loss expects; else what the layer says.
+    """
+    trained = getattr(model, TRAINED_TASKS, None)
+    task = trained.get(name) if trained is not None else output_task(tensor)[0]
+    return task if task in list(task_registry) else None
 
 
 def data_error(model: Any, problems: list[str]) -> FuncnetError:
@@ -134,15 +142,21 @@ def data_error(model: Any, problems: list[str]) -> FuncnetError:
     )
 
 
-def _by_name(
+def by_name(
     label: str,
     data: Any,
     kind: str,
     tensors: dict[str, Any],
     is_list_model: bool,
     problems: list[str],
+    *,
+    read: bool = True,
 ) -> Arrays:
-    """Keys `data` by input or output name; records missing, unknown and positional data."""
+    """Keys `data` by input or output name; records missing, unknown and positional data.
+
+    With `read`, each value is read as an array (see `_as_array`); else kept as it is
+    (e.g. a dataset's `TensorSpec`s).
+    """
     names = list(tensors)
     listing = ", ".join(names)
     frame = _frames.is_frame(data)
@@ -200,6 +214,8 @@ def _by_name(
             f"a dict keyed by {kind} name."
         )
         return {}
+    if not read:
+        return dict(named)
     arrays = {}
     for n, value in named.items():
         try:
@@ -244,7 +260,7 @@ def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
 def _input_problems(model: Any, label: str, name: str, array: Any, tensor: Any) -> list[str]:
     expected = tuple(tensor.shape[1:])
     problems = []
-    if array.ndim > 0 and not _fits(tuple(array.shape[1:]), expected):
+    if array.ndim > 0 and not fits(tuple(array.shape[1:]), expected):
         problems.append(
             f"{label} has shape {tuple(array.shape)}: {tuple(array.shape[1:])} per sample, but "
             f'input "{name}" takes {expected} per sample.'
@@ -264,35 +280,44 @@ def _target_problems(label: str, array: np.ndarray, tensor: Any, task: str | Non
         what = _what(array) if isinstance(array, np.ndarray) else "text"
         return [f"{label} holds {what}; targets must be numbers."]
     problems = finite_problems(label, array)
-    if task is None or task not in list(task_registry) or array.ndim == 0:
+    if task is None or array.ndim == 0:
         return problems
+    wrong = target_shape_problem(label, tuple(array.shape), tensor, task)
+    if wrong:
+        return [*problems, wrong]
     units = tensor.shape[-1]
-    per_sample = tuple(tensor.shape[1:])
-    if task == "multiclass":  # class ids: the output's shape without the class axis
-        ids = (*per_sample[:-1], 1)  # also takes one-hot rows, for check_targets to explain
-        ok = _fits(array.shape[1:], ids) or _fits(array.shape[1:], per_sample)
-        wanted = f"one class id per sample, shape (n,) or (n, 1), for its {units} classes"
-    else:
-        ok = _fits(array.shape[1:], per_sample)
-        wanted = f"{per_sample} per sample, the shape of its predictions"
-    name = producer(tensor).name
-    if not ok:
-        return [
-            *problems,
-            f'{label} has shape {array.shape}, but output "{name}" ({task}) takes {wanted}.',
-        ]
     check = task_registry[task].check_targets
     found = check(array, units) if check is not None and units is not None else None
     return problems + ([f"{label}: {found}"] if found else [])
 
 
-def _fits(actual: tuple[int, ...], expected: tuple[Any, ...]) -> bool:
-    """True when a per-sample shape matches; Keras adds a missing trailing axis of 1."""
+def target_shape_problem(label: str, shape: tuple[Any, ...], tensor: Any, task: str) -> str | None:
+    """A line when targets of `shape` (batch axis first) do not fit the output's task."""
+    units = tensor.shape[-1]
+    per_sample = tuple(tensor.shape[1:])
+    if task == "multiclass":  # class ids: the output's shape without the class axis
+        ids = (*per_sample[:-1], 1)  # also takes one-hot rows, for check_targets to explain
+        ok = fits(shape[1:], ids) or fits(shape[1:], per_sample)
+        wanted = f"one class id per sample, shape (n,) or (n, 1), for its {units} classes"
+    else:
+        ok = fits(shape[1:], per_sample)
+        wanted = f"{per_sample} per sample, the shape of its predictions"
+    name = producer(tensor).name
+    if ok:
+        return None
+    return f'{label} has shape {shape}, but output "{name}" ({task}) takes {wanted}.'
+
+
+def fits(actual: tuple[Any, ...], expected: tuple[Any, ...]) -> bool:
+    """True when a per-sample shape matches; Keras adds a missing trailing axis of 1.
+
+    A None in either (a size known only at run time) matches any size.
+    """
     if len(actual) + 1 == len(expected) and expected[-1] == 1:
         expected = expected[:-1]
     if len(actual) != len(expected):
         return False
-    return all(e is None or a == e for a, e in zip(actual, expected, strict=True))
+    return all(e is None or a is None or a == e for a, e in zip(actual, expected, strict=True))
 
 
 def _what(array: np.ndarray) -> str:

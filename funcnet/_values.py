@@ -32,6 +32,7 @@ def data_kind(dtype: Any) -> str:
     Object arrays are "object": `array_problems` looks inside them.
     """
     name = getattr(dtype, "name", str(dtype))
+    kind: str
     try:
         kind = dtype.kind if isinstance(dtype, np.dtype) else np.dtype(name).kind
     except TypeError:  # a TensorFlow dtype without a numpy twin: string, bfloat16
