@@ -322,7 +322,10 @@ def fits(actual: tuple[Any, ...], expected: tuple[Any, ...]) -> bool:
 
 def _what(array: np.ndarray) -> str:
     kinds = {"U": "text", "S": "bytes", "O": "Python objects", "M": "dates", "c": "complex numbers"}
-    return f"{kinds.get(array.dtype.kind, 'values')} (dtype {array.dtype})"
+    kind = kinds.get(array.dtype.kind, "values")
+    if array.dtype.kind == "O" and all(isinstance(v, str) for v in array.ravel()):
+        kind = "text"  # e.g. a pandas column of strings
+    return f"{kind} (dtype {array.dtype})"
 
 
 def _numeric(array: np.ndarray) -> bool:

@@ -100,6 +100,13 @@ def array_problems(model: Any, label: str, name: str, array: np.ndarray, tensor:
             return [
                 f'{label} holds Python objects (dtype object); input "{name}" takes {tensor.dtype}.'
             ]
+    if held == "float" and input_kind(tensor) != "float":
+        missing = int(np.count_nonzero(np.isnan(array)))
+        if missing:  # e.g. a pandas column of nullable ints with gaps
+            return [
+                f'{label} holds {missing} missing values (NaN); input "{name}" takes '
+                f"{tensor.dtype}. Fill or drop them first."
+            ]
     shown = f"text (dtype {array.dtype})" if held == "text" else f"{array.dtype} values"
     found = kind_problem(label, name, tensor, held, shown)
     if found or held == "text":
