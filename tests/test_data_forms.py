@@ -32,7 +32,7 @@ def columns_model() -> keras.Model:
     ins = fn.inputs(age=(), income=(), city=((), "string"), rooms=((), "int64"))
     age = layers.Normalization(axis=None, mean=45.0, variance=100.0)
     parts = [
-        fn.stack(ins["age"], [age, layers.Reshape((1,))]),
+        fn.stack(ins["age"], age),
         fn.stack(ins["income"], layers.Discretization([1.0, 2.0], output_mode="one_hot")),
         fn.stack(ins["city"], layers.StringLookup(vocabulary=CITIES, output_mode="one_hot")),
         fn.stack(ins["rooms"], layers.IntegerLookup(vocabulary=[1, 2, 3], output_mode="one_hot")),
@@ -116,6 +116,17 @@ def test_scalar_and_string_inputs_are_first_class() -> None:
         ((None,), "string"),
         ((None,), "bool"),
     ]
+
+
+def test_scalar_branches_concatenate_per_sample() -> None:
+    # Along the batch axis, the only one a (None,) tensor has, concat would mix samples.
+    ins = fn.inputs(age=(), income=())
+    h = fn.merge([ins["age"], ins["income"]], "concat")
+    model = fn.compile(fn.model(ins, fn.head(h, "price", "regression")))
+    x = {"age": np.array([1.0, 2.0, 3.0]), "income": np.array([10.0, 20.0, 30.0])}
+    assert tuple(h.shape) == (None, 2)
+    np.testing.assert_allclose(keras.Model(ins, h).predict(x, verbose=0)[1], [2.0, 20.0])
+    assert model.predict(x, verbose=0).shape == (3, 1)
 
 
 def test_a_layer_that_loses_the_batch_axis_is_named() -> None:
