@@ -65,7 +65,7 @@ def stream_problems(model: Any, data: Any, *, prefix: str = "") -> tuple[list[st
     x, y = _split(batch)
     problems = data_problems(model, x, y, prefix=f"{prefix}batch 0 of the PyDataset: ")[0]
     if y is None:
-        problems.append(_no_targets(f"{prefix}the PyDataset"))
+        problems.append(_no_targets(f"the {prefix}PyDataset"))
     elif is_single_output(model) and isinstance(y, Mapping) and not problems:
         data = _TargetsUnwrapped(data, next(iter(named_outputs(model))))
     return problems, data
@@ -95,7 +95,7 @@ def _spec_problems(model: Any, spec: Any, prefix: str) -> tuple[list[str], Any]:
     unbatched = [n for n, s in xs.items() if len(s.shape) == len(inputs[n].shape) - 1]
     if xs and len(unbatched) == len(xs):
         return [
-            f"{prefix}the dataset yields single samples, not batches ({', '.join(unbatched)} "
+            f"the {prefix}dataset yields single samples, not batches ({', '.join(unbatched)} "
             "have no batch axis). Batch it first: dataset.batch(32)."
         ], None
     for name, s in xs.items():
@@ -109,7 +109,7 @@ def _spec_problems(model: Any, spec: Any, prefix: str) -> tuple[list[str], Any]:
         found = kind_problem(label, name, inputs[name], _held(s), f"{s.dtype.name} values")
         problems += [found] if found else []
     if y_spec is None:
-        return [*problems, _no_targets(f"{prefix}the dataset")], None
+        return [*problems, _no_targets(f"the {prefix}dataset")], None
     ys = by_name(f"{prefix}y", y_spec, "output", outputs, list_out, problems, read=False)
     for name, s in ys.items():
         label = f'{prefix}y["{name}"]'

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
+import numpy as np
 
 from funcnet._compile import named_inputs, named_outputs
 from funcnet._data import checked_task, data_error, data_problems
@@ -171,7 +172,29 @@ def _checked_arrays(
     if weights is not None:
         fit_kwargs.pop("class_weight", None)
         fit_kwargs["sample_weight"] = _arranged(model, "outputs", weights)
+    x_named = _one_rank(named_inputs(model), x_named)
+    if y_named is not None:
+        y_named = _one_rank(named_outputs(model), y_named)
     return _arranged(model, "inputs", x_named), _arranged(model, "outputs", y_named)
+
+
+def _one_rank(tensors: dict[str, Any], arrays: dict[str, Any]) -> dict[str, Any]:
+    """Adds the trailing axis of 1 a tensor has and an array lacks, as Keras would.
+
+    Keras 3.15 keeps the training step traced for the first fit's data, and a later fit
+    of the same model whose arrays differ in rank (targets (n,) after (n, 1)) fails with
+    "Cannot take the length of shape with unknown rank". One rank per tensor avoids it.
+    Class ids for a multiclass output have no class axis, so they are left as given
+    unless they already match the output's rank. Text is left as given: Keras takes an
+    object array of str of shape (n,), not (n, 1).
+    """
+    shaped = dict(arrays)
+    for name, array in arrays.items():
+        per_sample = tuple(tensors[name].shape[1:])
+        lacks_one = per_sample and per_sample[-1] == 1 and array.ndim == len(per_sample)
+        if isinstance(array, np.ndarray) and array.dtype.kind in "biuf" and lacks_one:
+            shaped[name] = array[..., None]
+    return shaped
 
 
 def _validation_problems(model: keras.Model, fit_kwargs: dict[str, Any]) -> list[str]:
@@ -204,8 +227,8 @@ def _option_problems(fit_kwargs: dict[str, Any]) -> list[str]:
     problems = []
     for key, least in (("batch_size", 1), ("epochs", 1)):
         value = fit_kwargs.get(key)
-        if value is None:
-            continue
+        if value is None and (key == "batch_size" or key not in fit_kwargs):
+            continue  # batch_size=None is Keras's default (32); epochs=None means nothing
         whole = _whole(value)
         if whole is None or whole < least:
             problems.append(

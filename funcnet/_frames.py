@@ -49,7 +49,9 @@ def to_numpy(value: Any) -> np.ndarray:
         ['a', 'b']
     """
     if is_series(value) and str(value.dtype) == "category":
-        value = value.astype(object)
+        # Numbers stay numbers (a categorical of ids feeds an int input); text is text.
+        categories = value.cat.categories
+        value = value.astype(categories.dtype if categories.dtype.kind in "biuf" else object)
     array = value.to_numpy()
     if array.dtype.kind == "O":
         # pandas' missing marker (pd.NA) is neither str nor float: name it as missing.

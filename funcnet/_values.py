@@ -87,19 +87,22 @@ def array_problems(model: Any, label: str, name: str, array: np.ndarray, tensor:
     """Every problem with the values in `array`, the data for input `name` of `model`."""
     held = data_kind(array.dtype)
     if held == "object":
-        not_text = sum(not isinstance(v, (str, bytes)) for v in array.ravel())
-        if not not_text:
-            held = "text"
-        elif input_kind(tensor) == "text":
+        flat = array.ravel()
+        missing = sum(_missing(v) for v in flat)
+        not_text = sum(not isinstance(v, (str, bytes)) for v in flat)
+        if missing:  # e.g. gaps in a pandas column of text or nullable values
             return [
-                f"{label} holds {not_text} value(s) that are not text (missing values: None or "
-                f'NaN); input "{name}" takes text. Fill them first, e.g. '
-                'df["col"].fillna("unknown").'
+                f'{label} holds {missing} missing value(s) (None or NaN); input "{name}" takes '
+                f'{_takes(tensor)}. Fill them first, e.g. df["col"].fillna(...).'
             ]
-        else:
+        if not_text:
             return [
-                f'{label} holds Python objects (dtype object); input "{name}" takes {tensor.dtype}.'
+                f'{label} holds Python objects (dtype object); input "{name}" takes '
+                f"{_takes(tensor)}."
             ]
+        held = "text"
+    if held not in ("text", "bool", "int", "float"):  # dates, complex numbers, records
+        return [f'{label} holds {array.dtype} values; input "{name}" takes {_takes(tensor)}.']
     if held == "float" and input_kind(tensor) != "float":
         missing = int(np.count_nonzero(np.isnan(array)))
         if missing:  # e.g. a pandas column of nullable ints with gaps
@@ -112,6 +115,17 @@ def array_problems(model: Any, label: str, name: str, array: np.ndarray, tensor:
     if found or held == "text":
         return [found] if found else []
     return finite_problems(label, array) + _range_problems(model, label, name, array, tensor)
+
+
+def _missing(value: object) -> bool:
+    """None, NaN, or pandas' NA and NaT (named by type: pandas is never imported)."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and value != value
+
+
+def _takes(tensor: Any) -> str:
+    return "text" if input_kind(tensor) == "text" else str(tensor.dtype)
 
 
 def finite_problems(label: str, array: np.ndarray) -> list[str]:

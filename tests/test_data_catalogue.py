@@ -230,6 +230,11 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         lambda: fit(y=ys(size=np.full(N, -np.inf))),
         r'y\["size"\] contains 8 infinite values',
     ),
+    "numbers/complex-values": (
+        lambda: fit(xs(table=np.ones((N, 3)) * 1j)),
+        r'x\["table"\] holds complex128 values; input "table" takes float32',
+    ),
+    "numbers/epochs-none": (lambda: fit(epochs=None), r"epochs=None"),
     "numbers/validation-split-above-one": (
         lambda: fit(validation_split=1.5),
         r"validation_split must be a fraction inside \(0, 1\).*validation_split=1.5",
@@ -338,6 +343,25 @@ def test_one_output_class_weight_matches_keras() -> None:
     keras.utils.set_random_seed(0)
     theirs = one_output().fit(ONE_X, ONE_Y, class_weight=weights, verbose=0, shuffle=False)
     np.testing.assert_allclose(ours.history["loss"], theirs.history["loss"], rtol=1e-6)
+
+
+def test_a_later_fit_may_give_targets_of_another_rank() -> None:
+    model = one_output_binary()
+    fn.fit(model, ONE_X, np.zeros((N, 1)), verbose=0)
+    assert np.isfinite(fn.fit(model, ONE_X, np.zeros(N), verbose=0).history["loss"][0])
+
+
+def test_canary_keras_fails_on_a_later_fit_with_targets_of_another_rank() -> None:
+    # fn.fit gives Keras one rank per output; when Keras copes, _one_rank can go.
+    model = one_output_binary()
+    model.fit(ONE_X, np.zeros((N, 1)), verbose=0)
+    with pytest.raises(ValueError, match="unknown rank"):
+        model.fit(ONE_X, np.zeros(N), verbose=0)
+
+
+def one_output_binary() -> keras.Model:
+    ins = fn.inputs(a=(3,))
+    return fn.compile(fn.model(ins, fn.head(ins["a"], "odd", "binary")))
 
 
 def test_raw_keras_trains_silently_on_what_fn_fit_refuses() -> None:

@@ -155,6 +155,7 @@ GOOD_COLUMNS: dict[str, Callable[[], tuple[Any, Any]]] = {
     "dataframe-x-and-y": lambda: (frame(), targets()),
     "dataframe-string-dtype": lambda: (frame().astype({"city": "string"}), targets()),
     "dataframe-category-dtype": lambda: (frame().astype({"city": "category"}), targets()),
+    "dataframe-int-categories": lambda: (frame().astype({"rooms": "category"}), targets()),
 }
 
 
@@ -252,11 +253,23 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
     ),
     "frame/missing-text-values": (
         lambda: fn.check_data(COLUMNS, with_column(frame(), "city", [None] * 2 + CITIES[:1] * 14)),
-        r'x\["city"\] holds 2 value\(s\) that are not text.*fillna',
+        r'x\["city"\] holds 2 missing value\(s\) \(None or NaN\); input "city" takes text.*fillna',
     ),
     "frame/nullable-ints-with-na": (
         lambda: fn.check_data(COLUMNS, with_column(frame(), "rooms", pd.array([1, None] * 8))),
         r'x\["rooms"\] holds 8 missing values \(NaN\); input "rooms" takes int64',
+    ),
+    "frame/dates-for-a-number": (
+        lambda: fn.check_data(
+            COLUMNS, with_column(frame(), "age", pd.date_range("2020", periods=N))
+        ),
+        r'x\["age"\] holds datetime64\[\w+\] values; input "age" takes float32',
+    ),
+    "frame/nullable-booleans-with-na": (
+        lambda: fn.check_data(
+            COLUMNS, {**arrays(), "income": pd.array([True, None] * 8, "boolean")}
+        ),
+        r'x\["income"\] holds 8 missing value\(s\)',
     ),
     "frame/vector-input-not-a-column": (
         lambda: fn.check_data(VECTOR, pd.DataFrame({"a": [1.0], "tokens": [1]})),
