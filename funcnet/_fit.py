@@ -29,7 +29,7 @@ from funcnet._data import checked_task, data_error, data_problems
 from funcnet._datasets import is_dataset, is_py_dataset, stream_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
 from funcnet._errors import FuncnetError, did_you_mean
-from funcnet._weights import weight_problems
+from funcnet._weights import sample_weights, stream_class_weight, weight_problems
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
 
@@ -93,6 +93,13 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
             problems.append("y is given, but x is a dataset, which yields its own targets.")
         more, x = stream_problems(model, x)
         problems += more
+        if fit_kwargs.get("class_weight") is not None:
+            outputs = named_outputs(model)
+            tasks = {n: checked_task(model, n, t) for n, t in outputs.items()}
+            more, fit_kwargs["class_weight"] = stream_class_weight(
+                fit_kwargs["class_weight"], outputs, tasks
+            )
+            problems += more
         problems += _validation_problems(model, fit_kwargs)
         if problems:
             raise data_error(model, problems)
@@ -216,9 +223,14 @@ def _validation_problems(model: keras.Model, fit_kwargs: dict[str, Any]) -> list
             f"a dataset. Received: {type(validation).__name__}."
         ]
     problems, vx, vy = data_problems(model, validation[0], validation[1], prefix="validation ")
+    weights = None
+    if len(validation) == 3 and vy and not problems:
+        problems, weights = sample_weights(validation[2], vy, "validation sample_weight")
     if not problems:
         arranged = (_arranged(model, "inputs", vx), _arranged(model, "outputs", vy))
-        fit_kwargs["validation_data"] = arranged + tuple(validation[2:])
+        fit_kwargs["validation_data"] = arranged + (
+            (_arranged(model, "outputs", weights),) if weights is not None else ()
+        )
     return problems
 
 

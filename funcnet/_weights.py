@@ -68,6 +68,28 @@ def weight_problems(
     return problems, weights
 
 
+def stream_class_weight(
+    given: Any, outputs: Mapping[str, Any], tasks: Mapping[str, str | None]
+) -> tuple[list[str], dict[int, float] | None]:
+    """Checks `class_weight` for a dataset, which Keras takes for a one-output model only.
+
+    Returns:
+        (problems, the one output's {class id: weight} in Keras's own form).
+    """
+    problems: list[str] = []
+    names = list(outputs)
+    tables = _class_weights(given, names, outputs, tasks, problems)
+    if tables and len(names) > 1:
+        problems.append(
+            f"class_weight for a model with several outputs ({', '.join(names)}) works with "
+            "arrays, not a dataset: yield (x, y, sample_weight) with the weights keyed by "
+            "output name instead."
+        )
+    if problems or not tables:
+        return problems, None
+    return problems, tables[names[0]]
+
+
 def _class_weights(
     given: Any,
     names: list[str],
@@ -141,14 +163,33 @@ def _table(label: str, table: Any, task: str | None, units: int) -> dict[int, fl
     return {int(k): float(v) for k, v in table.items()}
 
 
-def _sample_weights(given: Any, names: list[str], n: int, problems: list[str]) -> Weights | None:
+def sample_weights(
+    given: Any, y: Mapping[str, np.ndarray], label: str
+) -> tuple[list[str], Weights | None]:
+    """Checks sample weights by output name (e.g. validation data's third item).
+
+    Returns:
+        (problems, one weight array per output, 1.0 where none was given).
+    """
+    problems: list[str] = []
+    names, n = list(y), len(next(iter(y.values()))) if y else 0
+    found = _sample_weights(given, names, n, problems, label)
+    if found is None:
+        return problems, None
+    return problems, {name: found.get(name, np.ones(n, "float32")) for name in names}
+
+
+def _sample_weights(
+    given: Any, names: list[str], n: int, problems: list[str], label: str = "sample_weight"
+) -> Weights | None:
     if given is None:
         return None
+    what = label
     if isinstance(given, Mapping):
         unknown = [k for k in given if k not in names]
         for key in unknown:
             problems.append(
-                f'sample_weight has an unknown key "{key}"; the model\'s outputs are: '
+                f'{what} has an unknown key "{key}"; the model\'s outputs are: '
                 f"{', '.join(names)}.{did_you_mean(str(key), names)}"
             )
         arrays = {k: v for k, v in given.items() if k in names}
@@ -156,7 +197,7 @@ def _sample_weights(given: Any, names: list[str], n: int, problems: list[str]) -
         arrays = {name: given for name in names}
     weights = {}
     for name, value in arrays.items():
-        label = f'sample_weight["{name}"]' if isinstance(given, Mapping) else "sample_weight"
+        label = f'{what}["{name}"]' if isinstance(given, Mapping) else what
         found = _weight_array(label, value, n)
         if isinstance(found, str):
             problems.append(found)

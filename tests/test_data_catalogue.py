@@ -196,6 +196,22 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
         lambda: fit(sample_weight={"digit": ["heavy"] * N}),
         r'sample_weight\["digit"\] must hold numbers, one weight per sample',
     ),
+    "weights/validation-sample-weight-nan": (
+        lambda: fit(validation_data=(xs(), ys(), {"odd": np.full(N, np.nan)})),
+        r'validation sample_weight\["odd"\] contains 8 NaN or infinite weights',
+    ),
+    "weights/validation-sample-weight-unknown-output": (
+        lambda: fit(validation_data=(xs(), ys(), {"od": np.ones(N)})),
+        r'validation sample_weight has an unknown key "od".*Did you mean "odd"',
+    ),
+    "weights/dataset-class-weight-several-outputs": (
+        lambda: fn.fit(MODEL, _many_ds(), class_weight={"odd": {1: 2.0}}, verbose=0),
+        r"class_weight for a model with several outputs \(digit, odd, size\) works with arrays",
+    ),
+    "weights/dataset-class-weight-string-keys": (
+        lambda: fn.fit(ONE, _ds(), class_weight={"digit": {"1": 2.0}}, verbose=0),
+        r'class_weight\["digit"\] has string class keys',
+    ),
     # -- empty or missing data
     "empty/zero-rows": (
         lambda: fit(xs(0), ys(0)),
@@ -280,6 +296,12 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
 }
 
 
+def _many_ds() -> Any:
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((xs(), ys())).batch(4)
+
+
 def _ds() -> Any:
     import tensorflow as tf
 
@@ -320,6 +342,21 @@ def test_class_weights_by_output_name_weigh_that_output_only() -> None:
 def test_sample_weight_for_some_outputs_leaves_the_others_at_one() -> None:
     zero = fit(sample_weight={"size": np.zeros(N)}).history
     assert zero["size_loss"][0] == 0.0 and zero["digit_loss"][0] > 0.0
+
+
+def test_validation_sample_weight_by_output_name() -> None:
+    # Weight 0 on every validation sample of "size" makes its validation loss 0.
+    history = fit(validation_data=(xs(), ys(), {"size": np.zeros(N)})).history
+    assert history["val_size_loss"][0] == 0.0 and history["val_digit_loss"][0] > 0.0
+
+
+def test_dataset_class_weight_by_the_one_output_name_matches_keras() -> None:
+    weights = {0: 1.0, 1: 4.0, 2: 0.5}
+    keras.utils.set_random_seed(0)
+    ours = fn.fit(one_output(), _ds(), class_weight={"digit": weights}, verbose=0)
+    keras.utils.set_random_seed(0)
+    theirs = one_output().fit(_ds(), class_weight=weights, verbose=0)
+    np.testing.assert_allclose(ours.history["loss"], theirs.history["loss"], rtol=1e-6)
 
 
 def test_class_and_sample_weights_multiply() -> None:
