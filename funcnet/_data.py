@@ -113,10 +113,10 @@ def data_problems(
     labelled.update({f'{prefix}y["{n}"]': a for n, a in (y_named or {}).items()})
     problems += _count_problems(labelled)
     for name, array in x_named.items():
-        label = f'{prefix}x["{name}"]'
-        problems += _input_problems(model, label, name, array, inputs[name])
-        if input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
-            x_named[name] = as_text(array) if not problems else array
+        found = _input_problems(model, f'{prefix}x["{name}"]', name, array, inputs[name])
+        problems += found
+        if not found and input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
+            x_named[name] = as_text(array)
     for name, array in (y_named or {}).items():
         task = checked_task(model, name, outputs[name])
         problems += _target_problems(f'{prefix}y["{name}"]', array, outputs[name], task)

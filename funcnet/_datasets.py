@@ -91,42 +91,62 @@ def _spec_problems(model: Any, spec: Any, prefix: str) -> tuple[list[str], Any]:
     x_spec, y_spec = _split(spec)
     list_in = isinstance(model.input, (list, tuple))
     list_out = isinstance(model.output, (list, tuple))
-    xs = by_name(f"{prefix}x", x_spec, "input", inputs, list_in, problems, read=False)
-    unbatched = [n for n, s in xs.items() if len(s.shape) == len(inputs[n].shape) - 1]
-    if xs and len(unbatched) == len(xs):
+    found = by_name(f"{prefix}x", x_spec, "input", inputs, list_in, problems, read=False)
+    ys = {}
+    if y_spec is not None:
+        ys = by_name(f"{prefix}y", y_spec, "output", outputs, list_out, problems, read=False)
+    problems += [
+        f"{prefix}{part} has a shape of unknown rank; Keras cannot train on it. Give its "
+        "rank, e.g. from_generator(..., output_signature=tf.TensorSpec((None, 3), ...))."
+        for part, s in [
+            *((f'x["{n}"]', s) for n, s in found.items()),
+            *((f'y["{n}"]', s) for n, s in ys.items()),
+        ]
+        if getattr(getattr(s, "shape", None), "rank", 0) is None
+    ]
+    # Nested parts (a dict inside an input) are left to Keras.
+    xs = {n: (s, shape) for n, s in found.items() if (shape := _shape(s)) is not None}
+    unbatched = [n for n, (_, shape) in xs.items() if len(shape) == len(inputs[n].shape) - 1]
+    if xs and len(unbatched) == len(found):
         return [
             f"the {prefix}dataset yields single samples, not batches ({', '.join(unbatched)} "
             "have no batch axis). Batch it first: dataset.batch(32)."
         ], None
-    for name, s in xs.items():
+    for name, (s, shape) in xs.items():
         label = f'{prefix}x["{name}"]'
         expected = tuple(inputs[name].shape[1:])
-        if not fits(tuple(s.shape[1:]), expected):
+        if not fits(shape[1:], expected):
             problems.append(
-                f"{label} has shape {tuple(s.shape)} per batch: {tuple(s.shape[1:])} per sample, "
-                f'but input "{name}" takes {expected} per sample.'
+                f"{label} has shape {shape} per batch: {shape[1:]} per sample, but input "
+                f'"{name}" takes {expected} per sample.'
             )
-        found = kind_problem(label, name, inputs[name], _held(s), f"{s.dtype.name} values")
-        problems += [found] if found else []
+        wrong = kind_problem(label, name, inputs[name], _held(s), f"{s.dtype.name} values")
+        problems += [wrong] if wrong else []
     if y_spec is None:
         return [*problems, _no_targets(f"the {prefix}dataset")], None
-    ys = by_name(f"{prefix}y", y_spec, "output", outputs, list_out, problems, read=False)
     for name, s in ys.items():
-        label = f'{prefix}y["{name}"]'
+        label, shape = f'{prefix}y["{name}"]', _shape(s)
+        if shape is None:
+            continue
         if _held(s) == "text":
             problems.append(f"{label} holds text ({s.dtype.name}); targets must be numbers.")
             continue
         task = checked_task(model, name, outputs[name])
-        wrong = (
-            task
-            and len(s.shape)
-            and target_shape_problem(label, tuple(s.shape), outputs[name], task)
-        )
-        problems += [wrong] if wrong else []
+        if task and shape:
+            wrong = target_shape_problem(label, shape, outputs[name], task)
+            problems += [wrong] if wrong else []
     if is_single_output(model) and isinstance(y_spec, Mapping) and not problems:
         name = next(iter(outputs))
         return problems, lambda x, y, *rest: (x, y[name], *rest)
     return problems, None
+
+
+def _shape(spec: Any) -> tuple[Any, ...] | None:
+    """A spec's shape as a tuple, or None for a nested part or a shape of unknown rank."""
+    shape = getattr(spec, "shape", None)
+    if shape is None or getattr(shape, "rank", 0) is None or not hasattr(spec, "dtype"):
+        return None
+    return tuple(shape)
 
 
 def _held(spec: Any) -> str:

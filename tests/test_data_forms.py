@@ -184,6 +184,16 @@ def test_several_columns_feed_one_vector_input() -> None:
     assert np.isfinite(history.history["loss"][0])
 
 
+def unknown_shapes() -> tf.data.Dataset:
+    x, y = vector_data()
+    spec = (
+        {"table": tf.TensorSpec(None, "float32"), "tokens": tf.TensorSpec(None, "int64")},
+        tf.TensorSpec(None, "int64"),
+    )
+    batches = lambda: ((x, y) for _ in range(1))  # noqa: E731 - one batch of all rows
+    return tf.data.Dataset.from_generator(batches, output_signature=spec)
+
+
 GOOD_STREAMS: dict[str, Callable[[], Any]] = {
     "dataset": lambda: dataset(*vector_data()),
     "dataset-targets-keyed-by-the-one-output": lambda: dataset(
@@ -347,6 +357,10 @@ BAD: dict[str, tuple[Callable[[], Any], str]] = {
     "dataset/not-batched": (
         lambda: fn.fit(VECTOR, dataset(*vector_data(), batch=None)),
         r"the dataset yields single samples, not batches \(table, tokens.*dataset.batch\(32\)",
+    ),
+    "dataset/unknown-rank-from-a-generator": (
+        lambda: fn.fit(VECTOR, unknown_shapes()),
+        r'x\["table"\] has a shape of unknown rank; Keras cannot train on it',
     ),
     "dataset/no-targets": (
         lambda: fn.fit(VECTOR, dataset(vector_data()[0])),
