@@ -53,7 +53,9 @@ def to_numpy(value: Any) -> np.ndarray:
         categories = value.cat.categories
         value = value.astype(categories.dtype if categories.dtype.kind in "biuf" else object)
     array = value.to_numpy()
-    if array.dtype.kind == "O":
+    if array.dtype.kind == "O" and {"NAType", "NaTType"} & {
+        t.__name__ for t in set(map(type, array.ravel()))
+    }:
         # pandas' missing marker (pd.NA) is neither str nor float: name it as missing.
         array = np.array([None if _is_na(v) else v for v in array.ravel()], dtype=object)
         array = array.reshape(value.shape)
