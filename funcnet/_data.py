@@ -8,6 +8,11 @@ reports every problem at once, one line each, naming the array.
 
 Lists are matched by position only where the model itself is a list: a dict-keyed model
 refuses them, because nothing but a name says which array is which.
+
+Data comes as numpy arrays, lists, TensorFlow tensors (string tensors are passed to Keras
+as they are), pandas DataFrames and Series (`funcnet/_frames.py`), or mixed dicts of them.
+What each input's values may be is checked in `funcnet/_values.py`; datasets and
+`PyDataset`s are checked by `funcnet/_datasets.py`.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from funcnet import _frames
 from funcnet._compile import TRAINED_TASKS
 from funcnet._errors import FuncnetError, did_you_mean, problems_error
 from funcnet._graph import is_list, named_inputs, named_outputs, producer
 from funcnet._tasks import output_task
 from funcnet._tasks import tasks as task_registry
+from funcnet._values import array_problems, as_text, finite_problems, input_kind
 
 Arrays = dict[str, Any]
 
@@ -30,22 +37,28 @@ Arrays = dict[str, Any]
 def check_data(model: Any, x: Any, y: Any = None) -> tuple[Arrays, Arrays | None]:
     """Checks inputs `x` and targets `y` against `model` and returns them keyed by name.
 
-    Checked: missing and unknown names (with "did you mean"), lists given to a model whose
-    inputs or outputs are a dict (refused: pass a dict), sample counts, each input's shape
-    and dtype (e.g. float data for integer token ids), NaN values, and each target against
+    Checked: missing and unknown names or DataFrame columns (with "did you mean"), lists
+    given to a model whose inputs or outputs are a dict (refused: pass a dict), sample
+    counts (zero rows too), each input's shape and kind of values (text for a string
+    input, whole numbers for token ids, flags for a bool input), NaN and inf, ids outside
+    the `Embedding` an input feeds or the input's integer dtype, and each target against
     its output's task: its shape, class ids in [0, units) for "multiclass", 0 or 1 for
     "binary" and "multilabel". After `fn.compile`, targets of an output whose loss was
-    overridden are only checked for count, type and NaN.
+    overridden are only checked for count, type, NaN and inf.
 
     Args:
         model: A built `keras.Model`.
         x: A dict of input name to array; one array for a one-input model; a list in the
-            model's order for a model built from a list of inputs.
+            model's order for a model built from a list of inputs; a pandas DataFrame whose
+            columns are named for the inputs. Values may be numpy arrays, lists, tensors,
+            or pandas columns (`{"table": df[["a", "b"]]}` feeds two columns to one
+            vector input).
         y: Targets, in the same forms, keyed by output name; None to check inputs only.
 
     Returns:
-        `(x, y)` as dicts of numpy arrays keyed by name, in the model's declared order
-        (`y` is None when not given).
+        `(x, y)` as dicts keyed by name, in the model's declared order (`y` is None when
+        not given): numpy arrays, text as object arrays of str (the numpy form Keras
+        takes), string tensors as given.
 
     Raises:
         FuncnetError: listing every problem found, one per line, each naming its array.
@@ -87,21 +100,32 @@ def data_problems(
     problems: list[str] = []
     inputs, outputs = named_inputs(model), named_outputs(model)
     list_inputs, list_outputs = is_list(model, "inputs"), is_list(model, "outputs")
-    x_named = _by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
+    x_named = by_name(f"{prefix}x", x, "input", inputs, list_inputs, problems)
     y_named = None
     if y is not None:
-        y_named = _by_name(f"{prefix}y", y, "output", outputs, list_outputs, problems)
+        y_named = by_name(f"{prefix}y", y, "output", outputs, list_outputs, problems)
     labelled = {f'{prefix}x["{n}"]': a for n, a in x_named.items()}
     labelled.update({f'{prefix}y["{n}"]': a for n, a in (y_named or {}).items()})
     problems += _count_problems(labelled)
     for name, array in x_named.items():
-        problems += _input_problems(f'{prefix}x["{name}"]', name, array, inputs[name])
-    trained = getattr(model, TRAINED_TASKS, None)
+        found = _input_problems(model, f'{prefix}x["{name}"]', name, array, inputs[name])
+        problems += found
+        if not found and input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
+            x_named[name] = as_text(array)
     for name, array in (y_named or {}).items():
-        # After fn.compile, check what the compiled loss expects; else what the layer says.
-        task = trained.get(name) if trained is not None else output_task(outputs[name])[0]
+        task = checked_task(model, name, outputs[name])
         problems += _target_problems(f'{prefix}y["{name}"]', array, outputs[name], task)
     return problems, x_named, y_named
+
+
+def checked_task(model: Any, name: str, tensor: Any) -> str | None:
+    """The task output `name`'s targets are checked against, or None for no task check.
+
+    After `fn.compile`, what the compiled loss expects; else what the layer says.
+    """
+    trained = getattr(model, TRAINED_TASKS, None)
+    task = trained.get(name) if trained is not None else output_task(tensor)[0]
+    return task if task in list(task_registry) else None
 
 
 def data_error(model: Any, problems: list[str]) -> FuncnetError:
@@ -109,34 +133,50 @@ def data_error(model: Any, problems: list[str]) -> FuncnetError:
     return problems_error("fn.check_data", f'the data for model "{model.name}"', problems)
 
 
-def _by_name(
+def by_name(
     label: str,
     data: Any,
     kind: str,
     tensors: dict[str, Any],
     is_list_model: bool,
     problems: list[str],
+    *,
+    read: bool = True,
 ) -> Arrays:
-    """Keys `data` by input or output name; records missing, unknown and positional data."""
+    """Keys `data` by input or output name; records missing, unknown and positional data.
+
+    With `read`, each value is read as an array (see `_as_array`); else kept as it is
+    (e.g. a dataset's `TensorSpec`s).
+    """
     names = list(tensors)
     listing = ", ".join(names)
+    frame = _frames.is_frame(data)
+    if frame:
+        data = _frames.columns(data)
     if isinstance(data, Mapping):
         missing = [n for n in names if n not in data]
         suggested: set[str] = set()
+        key_word = "column" if frame else "key"
         for key in data:
             if key not in names:
                 hint = did_you_mean(str(key), missing) or did_you_mean(str(key), names)
                 suggested.update(n for n in missing if f'"{n}"' in hint)
                 problems.append(
-                    f'{label} has an unknown key "{key}"; the model\'s {kind}s are: '
+                    f'{label} has an unknown {key_word} "{key}"; the model\'s {kind}s are: '
                     f"{listing}.{hint}"
                 )
         for n in missing:
             if n not in suggested:
                 shape = tuple(tensors[n].shape[1:])
+                several = frame and len(shape) == 1 and (shape[0] or 0) > 1
+                fix = (
+                    f' To feed it several columns, pass a dict: {{"{n}": df[[...]], ...}}.'
+                    if several
+                    else ""
+                )
                 problems.append(
                     f'{label}["{n}"] is missing: the model has an {kind} "{n}" ({shape} per '
-                    "sample)."
+                    f"sample).{fix}"
                 )
         named = {n: data[n] for n in names if n in data}
     elif isinstance(data, (list, tuple)) and not (len(names) == 1 and not is_list_model):
@@ -165,13 +205,26 @@ def _by_name(
             f"a dict keyed by {kind} name."
         )
         return {}
+    if not read:
+        return dict(named)
     arrays = {}
     for n, value in named.items():
         try:
-            arrays[n] = value if isinstance(value, np.ndarray) else np.asarray(value)
+            arrays[n] = _as_array(value)
         except (ValueError, TypeError) as err:
             problems.append(f'{label}["{n}"] cannot be read as an array: {err}')
     return arrays
+
+
+def _as_array(value: Any) -> Any:
+    """numpy for the checks and for Keras; a string tensor stays one (Keras takes it)."""
+    if isinstance(value, np.ndarray):
+        return value
+    if _frames.is_frame(value) or _frames.is_series(value):
+        return _frames.to_numpy(value)
+    if getattr(getattr(value, "dtype", None), "name", None) == "string":
+        return value  # a tf string tensor: numpy would hold bytes, which Keras refuses
+    return np.asarray(value)
 
 
 def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
@@ -181,6 +234,11 @@ def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
         if array.ndim == 0
     ]
     counts = {lab: len(a) for lab, a in arrays.items() if a.ndim > 0}
+    empty = [lab for lab, n in counts.items() if n == 0]
+    if empty and len(empty) == len(counts):
+        problems.append(f"every array has 0 samples (no rows): {', '.join(empty)}.")
+    else:
+        problems += [f"{lab} has 0 samples (no rows)." for lab in empty]
     if len(set(counts.values())) <= 1:
         return problems
     usual = Counter(counts.values()).most_common(1)[0][0]
@@ -190,75 +248,76 @@ def _count_problems(arrays: Mapping[str, np.ndarray]) -> list[str]:
     return problems
 
 
-def _input_problems(label: str, name: str, array: np.ndarray, tensor: Any) -> list[str]:
+def _input_problems(model: Any, label: str, name: str, array: Any, tensor: Any) -> list[str]:
     expected = tuple(tensor.shape[1:])
-    try:
-        dtype: np.dtype[Any] | None = np.dtype(str(tensor.dtype))
-    except TypeError:  # e.g. "string" or "bfloat16": no numpy twin to compare with
-        dtype = None
     problems = []
-    if array.ndim > 0 and not _fits(array.shape[1:], expected):
+    if array.ndim > 0 and not fits(tuple(array.shape[1:]), expected):
         problems.append(
-            f'{label} has shape {array.shape}: {array.shape[1:]} per sample, but input "{name}" '
-            f"takes {expected} per sample."
+            f"{label} has shape {tuple(array.shape)}: {tuple(array.shape[1:])} per sample, but "
+            f'input "{name}" takes {expected} per sample.'
         )
-    if dtype is not None and not _numeric(array):
-        problems.append(f'{label} holds {_what(array)}; input "{name}" takes {dtype}.')
-    elif dtype is not None and dtype.kind in "iu" and array.dtype.kind == "f":
-        problems.append(
-            f'{label} holds {array.dtype} values, but input "{name}" takes {dtype} (e.g. token '
-            f'ids): Keras would truncate them silently. Pass {label}.astype("{dtype}").'
+    if not isinstance(array, np.ndarray):  # a string tensor
+        found = (
+            None
+            if input_kind(tensor) == "text"
+            else f'{label} holds text; input "{name}" takes {tensor.dtype}.'
         )
-    return problems + _nan_problems(label, array)
+        return problems + ([found] if found else [])
+    return problems + array_problems(model, label, name, array, tensor)
 
 
 def _target_problems(label: str, array: np.ndarray, tensor: Any, task: str | None) -> list[str]:
-    if not _numeric(array):
-        return [f"{label} holds {_what(array)}; targets must be numbers."]
-    problems = _nan_problems(label, array)
-    if task is None or task not in list(task_registry) or array.ndim == 0:
+    if not isinstance(array, np.ndarray) or not _numeric(array):
+        what = _what(array) if isinstance(array, np.ndarray) else "text"
+        return [f"{label} holds {what}; targets must be numbers."]
+    problems = finite_problems(label, array)
+    if task is None or array.ndim == 0:
         return problems
+    wrong = target_shape_problem(label, tuple(array.shape), tensor, task)
+    if wrong:
+        return [*problems, wrong]
     units = tensor.shape[-1]
-    per_sample = tuple(tensor.shape[1:])
-    if task == "multiclass":  # class ids: the output's shape without the class axis
-        ids = (*per_sample[:-1], 1)  # also takes one-hot rows, for check_targets to explain
-        ok = _fits(array.shape[1:], ids) or _fits(array.shape[1:], per_sample)
-        wanted = f"one class id per sample, shape (n,) or (n, 1), for its {units} classes"
-    else:
-        ok = _fits(array.shape[1:], per_sample)
-        wanted = f"{per_sample} per sample, the shape of its predictions"
-    name = producer(tensor).name
-    if not ok:
-        return [
-            *problems,
-            f'{label} has shape {array.shape}, but output "{name}" ({task}) takes {wanted}.',
-        ]
     check = task_registry[task].check_targets
     found = check(array, units) if check is not None and units is not None else None
     return problems + ([f"{label}: {found}"] if found else [])
 
 
-def _fits(actual: tuple[int, ...], expected: tuple[Any, ...]) -> bool:
-    """True when a per-sample shape matches; Keras adds a missing trailing axis of 1."""
+def target_shape_problem(label: str, shape: tuple[Any, ...], tensor: Any, task: str) -> str | None:
+    """A line when targets of `shape` (batch axis first) do not fit the output's task."""
+    units = tensor.shape[-1]
+    per_sample = tuple(tensor.shape[1:])
+    if task == "multiclass":  # class ids: the output's shape without the class axis
+        ids = (*per_sample[:-1], 1)  # also takes one-hot rows, for check_targets to explain
+        ok = fits(shape[1:], ids) or fits(shape[1:], per_sample)
+        wanted = f"one class id per sample, shape (n,) or (n, 1), for its {units} classes"
+    else:
+        ok = fits(shape[1:], per_sample)
+        wanted = f"{per_sample} per sample, the shape of its predictions"
+    name = producer(tensor).name
+    if ok:
+        return None
+    return f'{label} has shape {shape}, but output "{name}" ({task}) takes {wanted}.'
+
+
+def fits(actual: tuple[Any, ...], expected: tuple[Any, ...]) -> bool:
+    """True when a per-sample shape matches; Keras adds a missing trailing axis of 1.
+
+    A None in either (a size known only at run time) matches any size.
+    """
     if len(actual) + 1 == len(expected) and expected[-1] == 1:
         expected = expected[:-1]
     if len(actual) != len(expected):
         return False
-    return all(e is None or a == e for a, e in zip(actual, expected, strict=True))
+    return all(e is None or a is None or a == e for a, e in zip(actual, expected, strict=True))
 
 
 def _what(array: np.ndarray) -> str:
     kinds = {"U": "text", "S": "bytes", "O": "Python objects", "M": "dates", "c": "complex numbers"}
-    return f"{kinds.get(array.dtype.kind, 'values')} (dtype {array.dtype})"
+    kind = kinds.get(array.dtype.kind, "values")
+    if array.dtype.kind == "O" and all(isinstance(v, str) for v in array.ravel()):
+        kind = "text"  # e.g. a pandas column of strings
+    return f"{kind} (dtype {array.dtype})"
 
 
 def _numeric(array: np.ndarray) -> bool:
     return array.dtype.kind in "biuf"
-
-
-def _nan_problems(label: str, array: np.ndarray) -> list[str]:
-    if array.dtype.kind == "f":
-        bad = int(np.count_nonzero(np.isnan(array)))
-        if bad:
-            return [f"{label} contains {bad} NaN values; the loss would become NaN."]
-    return []

@@ -180,3 +180,20 @@ def describe(tensor: Any) -> str:
     plural = "s" if "," in roots else ""
     origin = f", from input{plural} {roots}" if roots else ""
     return f'the output of layer "{op.name}" (shape {shape}{origin})'
+
+
+def layers_fed_by(model: Any, tensor: Any) -> list[Any]:
+    """The layers of `model` that are called on `tensor` itself, e.g. an input's Embedding.
+
+    Example:
+        >>> import keras
+        >>> tokens = keras.Input((5,), dtype="int32", name="tokens")
+        >>> out = keras.layers.Embedding(50, 4, name="emb")(tokens)
+        >>> [layer.name for layer in layers_fed_by(keras.Model(tokens, out), tokens)]
+        ['emb']
+    """
+    return [
+        node.operation
+        for node in upstream_nodes(model.outputs)
+        if any(t is tensor for t in node.input_tensors)
+    ]

@@ -1,4 +1,10 @@
-"""Named model inputs: `fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))`."""
+"""Named model inputs: `fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))`.
+
+Structured data has one value per sample and column: a scalar input, shape `()`, takes it
+as it is (`age=()`), and a string column is an input of dtype "string" (`city=((),
+"string")`) that a Keras preprocessing layer (`StringLookup`, `Hashing`) turns into numbers
+inside the model, so the saved model takes raw values.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ def inputs(**named: Any) -> dict[str, Any]:
 
     Args:
         **named: `name=shape`, where shape is a tuple without the batch axis (an int means
-            a vector of that width), or `name=(shape, dtype)` for inputs that are not
-            float32, such as integer token ids.
+            a vector of that width, `()` one value per sample, e.g. a table column), or
+            `name=(shape, dtype)` for inputs that are not float32, such as integer token
+            ids (`"int32"`) or text (`"string"`).
 
     Returns:
         A dict of input name to Keras input tensor; pass it whole to `fn.model`.
@@ -30,6 +37,9 @@ def inputs(**named: Any) -> dict[str, Any]:
         >>> ins = fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))
         >>> ins["image"].shape, ins["tokens"].dtype
         ((None, 28, 28, 1), 'int32')
+        >>> cols = fn.inputs(age=(), city=((), "string"))
+        >>> cols["age"].shape, cols["city"].dtype
+        ((None,), 'string')
     """
     if not named:
         raise FuncnetError(
@@ -42,17 +52,18 @@ def _input(name: str, spec: Any) -> Any:
     shape, dtype = _split(spec)
     if isinstance(shape, int) and not isinstance(shape, bool):
         shape = (shape,)
-    if not isinstance(shape, (tuple, list)) or not shape or not all(_is_dim(d) for d in shape):
+    if not isinstance(shape, (tuple, list)) or not all(_is_dim(d) for d in shape):
         raise FuncnetError(
             f'Input "{name}" needs a shape: a tuple of positive ints or None, without the '
-            f"batch axis ({_EXAMPLE}). Received: {name}={spec!r}."
+            f"batch axis, or () for one value per sample ({_EXAMPLE}). Received: "
+            f"{name}={spec!r}."
         )
     try:
         return keras.Input(shape=tuple(shape), dtype=dtype, name=name)
     except (ValueError, TypeError) as err:
         raise FuncnetError(
             f'Input "{name}" has a dtype Keras does not know. Expected e.g. "float32" or '
-            f'"int32". Received: dtype={dtype!r} ({err}).'
+            f'"int32" or "string". Received: dtype={dtype!r} ({err}).'
         ) from None
 
 

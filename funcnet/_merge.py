@@ -39,6 +39,10 @@ def merge(
         **kwargs: Further arguments of the Keras merge layer (e.g. `axis` for concat,
             `axes` and `normalize` for dot).
 
+    A branch of one value per sample (shape `(None,)`, e.g. a scalar input from
+    `fn.inputs(age=())`) is concatenated as a vector of one: along its batch axis, the
+    only one it has, concat would mix the samples.
+
     Returns:
         The merged tensor.
 
@@ -54,6 +58,9 @@ def merge(
         >>> b = fn.stack(ins["b"], layers.Dense(32))
         >>> fn.merge([a, b], "concat").shape, fn.merge([a, b], "add").shape
         ((None, 64), (None, 32))
+        >>> cols = fn.inputs(age=(), income=())
+        >>> fn.merge([cols["age"], cols["income"], a], "concat").shape
+        (None, 34)
     """
     make = merges[how]
     if isinstance(tensors, Mapping):
@@ -74,6 +81,8 @@ def merge(
         raise FuncnetError(
             f'fn.merge(..., "subtract") takes exactly two tensors. Received: {len(named)}.'
         )
+    if how == "concat" and kwargs.get("axis", -1) == -1:
+        named = {key: _as_vector(t) for key, t in named.items()}
     _check_shapes(how, named, kwargs.get("axis", -1))
     try:
         layer = make(name=name, **kwargs)
@@ -82,6 +91,13 @@ def merge(
             f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {keras_said(err)}'
         ) from None
     return call(layer, list(named.values()), where=f'fn.merge "{how}"')
+
+
+def _as_vector(tensor: Any) -> Any:
+    """A tensor of one value per sample, (None,), as (None, 1); others as they are."""
+    if len(tensor.shape) != 1:
+        return tensor
+    return call(layers.Reshape((1,)), tensor, where='a scalar branch of fn.merge "concat"')
 
 
 def _check_shapes(how: str, named: dict[str, Any], axis: int) -> None:

@@ -59,13 +59,28 @@ def as_list(layers: Layers) -> list[LayerLike]:
 
 
 def call(layer: LayerLike, x: Any, *, where: str) -> Any:
-    """Calls `layer` on `x`, turning a Keras error into one that names both."""
+    """Calls `layer` on `x`, turning a Keras error into one that names both.
+
+    Raises:
+        FuncnetError: the layer cannot take `x`, or its output lost the batch axis.
+    """
+    name = getattr(layer, "name", type(layer).__name__)
     try:
-        return layer(x)
+        out = layer(x)
     except FuncnetError:
         raise
     except (ValueError, TypeError, NotImplementedError) as err:
-        name = getattr(layer, "name", type(layer).__name__)
         raise FuncnetError(
             f'Layer "{name}" ({where}) cannot take {describe(x)}: {keras_said(err)}'
         ) from None
+    shape, fed = getattr(out, "shape", None), getattr(x, "shape", None)
+    if is_keras_tensor(out) and fed and fed[0] is None and shape and shape[0] is not None:
+        # Keras 3.15's Hashing with one_hot or multi_hot output does this on an input of
+        # one value per sample (shape ()): multi_hot then sums over the whole batch.
+        raise FuncnetError(
+            f'Layer "{name}" ({where}) returned shape {tuple(shape)} for {describe(x)}: it '
+            "lost the batch axis, so it would mix the samples of a batch. Give the input one "
+            'value per sample as shape (1,) (e.g. fn.inputs(city=((1,), "string"))), or use '
+            'output_mode="int" followed by layers.CategoryEncoding.'
+        )
+    return out

@@ -153,7 +153,11 @@ NEW: dict[str, tuple[Call, str]] = {
     # -- builder: inputs, stack, merge, shared, residual, model
     "builder/inputs-zero-width": (lambda t: fn.inputs(x=0), r'Input "x" needs a shape.*x=0'),
     "builder/inputs-float-dim": (lambda t: fn.inputs(x=(3.5,)), r'Input "x".*x=\(3\.5,\)'),
-    "builder/inputs-empty-shape": (lambda t: fn.inputs(x=()), r'Input "x" needs a shape.*x=\(\)'),
+    # () is a scalar input now (issue 12); a negative width still has no meaning.
+    "builder/inputs-negative-dim": (
+        lambda t: fn.inputs(x=(-1,)),
+        r'Input "x" needs a shape.*x=\(-1,\)',
+    ),
     "builder/inputs-none-shape": (lambda t: fn.inputs(x=None), r'Input "x".*x=None'),
     "builder/stack-string-for-layer": (
         lambda t: fn.stack(_ins()["a"], "dense"),  # type: ignore[arg-type]
