@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from funcnet._compile import TRAINED_TASKS
 from funcnet._errors import FuncnetError, did_you_mean, problems_error
 from funcnet._graph import is_list, named_inputs, named_outputs, producer
-from funcnet._tasks import output_task
+from funcnet._tasks import targets_task
 from funcnet._tasks import tasks as task_registry
 
 Arrays = dict[str, Any]
@@ -96,10 +95,9 @@ def data_problems(
     problems += _count_problems(labelled)
     for name, array in x_named.items():
         problems += _input_problems(f'{prefix}x["{name}"]', name, array, inputs[name])
-    trained = getattr(model, TRAINED_TASKS, None)
     for name, array in (y_named or {}).items():
-        # After fn.compile, check what the compiled loss expects; else what the layer says.
-        task = trained.get(name) if trained is not None else output_task(outputs[name])[0]
+        # What the compiled loss expects (also on a loaded model), else what the layer says.
+        task = targets_task(model, name, outputs[name])
         problems += _target_problems(f'{prefix}y["{name}"]', array, outputs[name], task)
     return problems, x_named, y_named
 
