@@ -179,12 +179,19 @@ def _fill_from_tasks(
         task, why, logits = decision.task, decision.reason, decision.logits
         if task is not None and task not in known:
             task, why = None, f'its task "{task}" is not registered in fn.tasks here'
-        if task is None and (name not in loss_map or name not in metrics_map):
+        if task is None and name not in loss_map:
             ways = " or ".join(f'tasks={{"{name}": "{t}"}}' for t in decision.could_be)
             problems.append(
-                f'Output "{name}": {why}. Name its task, e.g. '
-                f'{ways or f"tasks={{{name!r}: ...}}"} (tasks: {", ".join(known)}), or give '
-                "both its loss and its metrics."
+                f'Output "{name}": {why}. Name its task, e.g. {ways} (tasks: '
+                f"{', '.join(known)}), or give its loss."
+            )
+            continue
+        if task is None and "regression" in decision.could_be and logits_loss(loss_map[name]):
+            problems.append(
+                f'Output "{name}": {why}, but its loss "{loss_map[name]}" reads probabilities. '
+                f'For logits say tasks={{"{name}": "..."}} (trained from_logits), or give '
+                f"loss={{{name!r}: keras.losses.{type(logits_loss(loss_map[name])).__name__}"
+                "(from_logits=True)}."
             )
             continue
         if task is not None:
@@ -201,7 +208,9 @@ def _fill_from_tasks(
         trained[name] = targets_from_loss(loss_map[name], tensor.shape[-1], task)
         if name in metrics_map:  # the user's own metrics: do they fit the targets?
             problems += metric_problems(name, trained[name], metrics_map[name])
-        elif task is not None:
+        elif task is None:
+            metrics_map[name] = []  # a loss without a task: no metric funcnet could vouch for
+        else:
             spec = task_registry[task]
             metrics_map[name] = [task_metric(m, logits, spec.activation) for m in spec.metrics]
     problems += shared_metric_problems(metrics_map)

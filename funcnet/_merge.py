@@ -124,13 +124,14 @@ def merge(
         )
     for key, t in named.items():
         if not is_keras_tensor(t):
-            raise FuncnetError(f"fn.merge: {key} is not a Keras tensor. Received: {shown(t)}.")
+            what = f'branch "{key}"' if isinstance(tensors, Mapping) else key
+            raise FuncnetError(f"fn.merge: {what} is not a Keras tensor. Received: {shown(t)}.")
     if (how == "subtract" or how in _DISTANCES) and len(named) != 2:
         raise FuncnetError(
             f'fn.merge(..., "{how}") takes exactly two tensors. Received: {len(named)} '
             f"({', '.join(named)})."
         )
-    _check_shapes(how, named, kwargs.get("axis", -1))
+    _check_shapes(how, named, kwargs.get("axis", -1), isinstance(tensors, Mapping))
     if isinstance(given_layer, keras.layers.Layer):
         kwargs = {}
     try:
@@ -142,7 +143,13 @@ def merge(
     return call(layer, list(named.values()), where=f'fn.merge "{how}"')
 
 
-def _check_shapes(how: str, named: dict[str, Any], axis: int) -> None:
+def _branch(key: str, tensor: Any, keyed: bool) -> str:
+    """A branch in a message: its dict key (when the user gave one) and where it comes from."""
+    seen = describe(tensor)
+    return f'"{key}": {seen}' if keyed and f'"{key}"' not in seen else seen
+
+
+def _check_shapes(how: str, named: dict[str, Any], axis: int, keyed: bool = False) -> None:
     shapes = {key: tuple(t.shape) for key, t in named.items()}
     if how in _ELEMENTWISE or how in _DISTANCES:
         keep = lambda s: s[1:]  # noqa: E731 - every axis but the batch must agree
@@ -155,7 +162,7 @@ def _check_shapes(how: str, named: dict[str, Any], axis: int) -> None:
         return
     if len({len(s) for s in shapes.values()}) == 1 and _agree([keep(s) for s in shapes.values()]):
         return
-    listing = "; ".join(f"{key}: {describe(t)}" for key, t in named.items())
+    listing = "; ".join(_branch(key, t, keyed) for key, t in named.items())
     raise FuncnetError(
         f'fn.merge "{how}" needs {rule}. Received: {listing}. To fix it, '
         f"{_fix(how, list(shapes.values()))}."

@@ -124,11 +124,13 @@ class Decision(NamedTuple):
         reason: Why the task cannot be told ("" when it can).
         logits: True when the output holds raw scores of a classifier, so its loss and
             metrics must take logits (`from_logits=True`).
+        could_be: When the task cannot be told, the tasks it may be, to show the user.
     """
 
     task: str | None
     reason: str = ""
     logits: bool = False
+    could_be: tuple[str, ...] = ()
 
 
 def task_of(layer: Any) -> str | None:
@@ -210,9 +212,11 @@ def infer_task(tensor: Any) -> Decision:
         )
     if act == "softmax":
         return Decision(
-            None, f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)"
+            None,
+            f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)",
+            could_be=("binary",),
         )
-    return Decision(None, f"funcnet cannot tell the task of {seen}")
+    return Decision(None, f"funcnet cannot tell the task of {seen}", could_be=("regression",))
 
 
 # Set by fn.compile: output name -> the task whose targets its loss trains on (None: no
