@@ -258,8 +258,9 @@ def _preset_settings(model: Any, name: str) -> tuple[dict[str, Any], list[str]]:
 def _unknown_options(model: Any, kwargs: Mapping[str, Any], where: str = "") -> list[str]:
     allowed = set(inspect.signature(model.compile).parameters) - {"self", "kwargs"}
     allowed -= {"optimizer", "loss", "metrics", "loss_weights"}
+    own = set(inspect.signature(compile).parameters) - {"model", "keras_compile_kwargs"}
     return [
-        f"{where}Unknown option {key}= for model.compile.{did_you_mean(key, allowed)}"
+        f"{where}Unknown option {key}= for model.compile.{did_you_mean(key, own | allowed)}"
         for key in kwargs
         if key not in allowed
     ]
