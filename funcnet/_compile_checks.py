@@ -62,26 +62,29 @@ def metric_kind(metric: Any) -> str:
 _WRONG_FOR = {
     "multiclass": (
         {"categorical_accuracy", "binary_accuracy", "auc", "top_k_categorical_accuracy"},
-        '"accuracy" (or "sparse_categorical_accuracy") for class-id targets',
+        "class ids",
+        '"accuracy" (or "sparse_categorical_accuracy")',
     ),
     "binary": (
         {"sparse_categorical_accuracy", "categorical_accuracy", "sparse_top_k_categorical_accuracy"},
-        '"accuracy" (or "binary_accuracy") for 0/1 targets',
+        "0/1 targets",
+        '"accuracy" (or "binary_accuracy")',
     ),
     "multilabel": (
         {"sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"},
-        '"accuracy", or "categorical_accuracy" for one-hot targets',
+        "0/1 or one-hot rows",
+        '"accuracy" (or "categorical_accuracy" for one-hot rows)',
     ),
 }
 
 
 def metric_problems(name: str, targets: str | None, metrics: Any) -> list[str]:
     """Metrics given for output `name` that contradict the targets its loss trains on."""
-    wrong, fits = _WRONG_FOR.get(targets or "", (set(), ""))
+    wrong, kind, fits = _WRONG_FOR.get(targets or "", (set(), "", ""))
     given = metrics if isinstance(metrics, (list, tuple)) else [metrics]
     return [
         f'metrics["{name}"]: "{metric_kind(m)}" does not fit output "{name}", whose loss '
-        f'trains on {targets} targets: it would report a wrong number. Use {fits}.'
+        f"trains on {kind}: it would report a wrong number. Use {fits}."
         for m in given
         if metric_kind(m) in wrong
     ]

@@ -131,7 +131,8 @@ def head(
         raise FuncnetError(
             f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
         )
-    activation = _activation(name, task, spec, units, logits, dense_kwargs.pop("activation", None))
+    asked = dense_kwargs.pop("activation", _UNSET)
+    activation = _activation(name, task, spec, units, logits, asked)
     try:
         made = Head(units, task, logits, name=name, activation=activation, **dense_kwargs)
     except (TypeError, ValueError) as err:
@@ -165,9 +166,12 @@ def _layer_head(
             f'Head "{name}": units={units}, but layer= gives {width} values on its last axis '
             f"(shape {tuple(raw.shape)}). Drop units= or make the layer give {units}."
         )
-    activation = _activation(name, task, spec, width, logits, None)
+    activation = _activation(name, task, spec, width, logits, _UNSET)
     return call(HeadActivation(task, logits, activation, name=name), raw, where=f'head "{name}"')
 
+
+# No activation= given (None is a given activation: raw scores, like "linear").
+_UNSET = object()
 
 # Activations whose outputs are probabilities: a head of such a task must end with its own.
 _PROBABILITIES = ("sigmoid", "softmax")
@@ -178,7 +182,7 @@ def _activation(
 ) -> Any:
     """The head's activation: the task's, or linear for logits, checked against the task."""
     if spec.activation not in _PROBABILITIES:
-        return spec.activation if asked is None else asked
+        return spec.activation if asked is _UNSET else asked
     if spec.activation == "softmax" and units is not None and units < 2:
         raise FuncnetError(
             f'Head "{name}" (task "{task}") has {units} unit: a softmax over one unit always '
@@ -190,9 +194,11 @@ def _activation(
             f'For several yes/no labels use task "multilabel"; for classes, "multiclass".'
         )
     said = _name_of(asked)
-    if asked is None or said == spec.activation:
+    if asked is _UNSET or said == spec.activation:
         return "linear" if logits else spec.activation
-    if said in (None, "linear") and not logits:
+    if said in (None, "linear") and logits:
+        return "linear"
+    if said in (None, "linear"):
         raise FuncnetError(
             f'Head "{name}" (task "{task}") was given activation={asked!r}: raw scores. To keep '
             f'raw scores, say so: fn.head(x, "{name}", "{task}", logits=True) (trained with '
@@ -207,6 +213,8 @@ def _activation(
 
 
 def _name_of(activation: Any) -> str | None:
-    if activation is None or isinstance(activation, str):
+    if activation is None:
+        return "linear"
+    if isinstance(activation, str):
         return activation
     return getattr(activation, "__name__", None)

@@ -146,7 +146,7 @@ def merge(
 def _branch(key: str, tensor: Any, keyed: bool) -> str:
     """A branch in a message: its dict key (when the user gave one) and where it comes from."""
     seen = describe(tensor)
-    return f'"{key}": {seen}' if keyed and f'"{key}"' not in seen else seen
+    return f'"{key}": {seen}' if keyed and not seen.startswith(f'input "{key}"') else seen
 
 
 def _check_shapes(how: str, named: dict[str, Any], axis: int, keyed: bool = False) -> None:
