@@ -15,6 +15,14 @@ from typing import Any
 
 import keras
 
+from funcnet._compile_checks import (
+    logits_loss,
+    metric_problems,
+    shared_metric_problems,
+    steps_problems,
+    task_metric,
+    weight_problems,
+)
 from funcnet._distribute import (
     Strategy,
     check_preset,
@@ -25,18 +33,9 @@ from funcnet._distribute import (
 )
 from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
 from funcnet._graph import is_single_output, named_outputs
-from funcnet._compile_checks import (
-    logits_loss,
-    metric_problems,
-    shared_metric_problems,
-    steps_problems,
-    task_metric,
-    weight_problems,
-)
 from funcnet._presets import presets
 from funcnet._tasks import TRAINED_TASKS, output_task, targets_from_loss
 from funcnet._tasks import tasks as task_registry
-
 
 
 def compile(

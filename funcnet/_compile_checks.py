@@ -66,7 +66,11 @@ _WRONG_FOR = {
         '"accuracy" (or "sparse_categorical_accuracy")',
     ),
     "binary": (
-        {"sparse_categorical_accuracy", "categorical_accuracy", "sparse_top_k_categorical_accuracy"},
+        {
+            "sparse_categorical_accuracy",
+            "categorical_accuracy",
+            "sparse_top_k_categorical_accuracy",
+        },
         "0/1 targets",
         '"accuracy" (or "binary_accuracy")',
     ),
@@ -131,7 +135,7 @@ def weight_problems(weights: Mapping[str, Any], names: list[str]) -> list[str]:
 def steps_problems(compile_kwargs: Mapping[str, Any]) -> list[str]:
     """A `steps_per_execution` Keras cannot run: it must be a whole number >= 1."""
     steps = compile_kwargs.get("steps_per_execution", 1)
-    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool) and steps >= 1:
+    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool) and int(steps) >= 1:
         return []
     return [
         "steps_per_execution must be a whole number >= 1 (batches run per call; 1 is "

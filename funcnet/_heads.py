@@ -177,9 +177,7 @@ _UNSET = object()
 _PROBABILITIES = ("sigmoid", "softmax")
 
 
-def _activation(
-    name: str, task: str, spec: Task, units: Any, logits: bool, asked: Any
-) -> Any:
+def _activation(name: str, task: str, spec: Task, units: Any, logits: bool, asked: Any) -> Any:
     """The head's activation: the task's, or linear for logits, checked against the task."""
     if spec.activation not in _PROBABILITIES:
         return spec.activation if asked is _UNSET else asked

@@ -66,7 +66,8 @@ def residual(
         >>> fn.residual(r, up, projection=[layers.UpSampling2D(2), layers.Conv2D(8, 1)]).shape
         (None, 56, 56, 8)
         >>> words = fn.inputs(words=(10, 16))["words"]
-        >>> fn.residual(words, layers.MultiHeadAttention(2, 8), post=layers.LayerNormalization()).shape
+        >>> norm = layers.LayerNormalization()
+        >>> fn.residual(words, layers.MultiHeadAttention(2, 8), post=norm).shape
         (None, 10, 16)
     """
     if not is_keras_tensor(x):
@@ -148,7 +149,8 @@ def _finish(add: Any, pair: list[Any], post: Layers | None, where: str) -> Any:
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in zip(a, b))
+    pairs = zip(a, b, strict=False)
+    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in pairs)
 
 
 def _shrinkers(branch: list[Any]) -> list[Any]:

@@ -103,7 +103,8 @@ def call(layer: LayerLike, x: Any, *, where: str, other: Any = None) -> Any:
             context = x if other is None else other
             if isinstance(layer, (keras.layers.Attention, keras.layers.AdditiveAttention)):
                 return layer([x, context])
-            return layer(x, context)
+            attend: Any = layer  # query and value: two arguments
+            return attend(x, context)
         return layer(x)
     except FuncnetError:
         raise

@@ -199,7 +199,7 @@ def infer_task(tensor: Any) -> Decision:
     if act == "linear":
         return Decision(
             None,
-            f"{seen} gives raw scores, which may be a regression (task \"regression\") or "
+            f'{seen} gives raw scores, which may be a regression (task "regression") or '
             'the logits of a classifier (e.g. task "multiclass", trained from_logits)',
             could_be=("regression", "binary" if units == 1 else "multiclass"),
         )

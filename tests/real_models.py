@@ -37,7 +37,11 @@ def unet_funcnet() -> keras.Model:
     image = fn.inputs(image=(IMAGE, IMAGE, 3))["image"]
     x = fn.stack(
         image,
-        [layers.Conv2D(16, 3, strides=2, padding="same"), layers.BatchNormalization(), layers.Activation("relu")],
+        [
+            layers.Conv2D(16, 3, strides=2, padding="same"),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+        ],
     )
     for filters in [32, 64]:
         x = fn.residual(
@@ -106,7 +110,10 @@ def unet_keras() -> keras.Model:
 def transformer_funcnet() -> keras.Model:
     ins = fn.inputs(tokens=((MAXLEN,), "int32"), positions=((MAXLEN,), "int32"))
     x = fn.merge(
-        [fn.stack(ins["tokens"], layers.Embedding(VOCAB, EMBED)), fn.stack(ins["positions"], layers.Embedding(MAXLEN, EMBED))],
+        [
+            fn.stack(ins["tokens"], layers.Embedding(VOCAB, EMBED)),
+            fn.stack(ins["positions"], layers.Embedding(MAXLEN, EMBED)),
+        ],
         "add",
     )
     x = fn.residual(
@@ -120,7 +127,13 @@ def transformer_funcnet() -> keras.Model:
         post=layers.LayerNormalization(epsilon=1e-6),
     )
     x = fn.stack(
-        x, [layers.GlobalAveragePooling1D(), layers.Dropout(0.1), layers.Dense(20, activation="relu"), layers.Dropout(0.1)]
+        x,
+        [
+            layers.GlobalAveragePooling1D(),
+            layers.Dropout(0.1),
+            layers.Dense(20, activation="relu"),
+            layers.Dropout(0.1),
+        ],
     )
     return fn.model(ins, fn.head(x, "sentiment", "multiclass", 2))
 
@@ -190,8 +203,20 @@ def qa_funcnet() -> keras.Model:
     tokens = fn.inputs(tokens=((MAXLEN,), "int32"))["tokens"]
     x = fn.stack(tokens, layers.Embedding(VOCAB, EMBED))
     x = fn.residual(x, layers.MultiHeadAttention(HEADS, EMBED), post=layers.LayerNormalization())
-    start = fn.head(x, "start", "multiclass", layer=[layers.Dense(1, use_bias=False), layers.Flatten()], logits=True)
-    end = fn.head(x, "end", "multiclass", layer=[layers.Dense(1, use_bias=False), layers.Flatten()], logits=True)
+    start = fn.head(
+        x,
+        "start",
+        "multiclass",
+        layer=[layers.Dense(1, use_bias=False), layers.Flatten()],
+        logits=True,
+    )
+    end = fn.head(
+        x,
+        "end",
+        "multiclass",
+        layer=[layers.Dense(1, use_bias=False), layers.Flatten()],
+        logits=True,
+    )
     return fn.model({"tokens": tokens}, [start, end])
 
 
@@ -204,7 +229,9 @@ def qa_keras() -> keras.Model:
     start_logits = layers.Flatten(name="start")(start_logits)
     end_logits = layers.Dense(1, name="end_logit", use_bias=False)(embedding)
     end_logits = layers.Flatten(name="end")(end_logits)
-    return keras.Model(inputs={"tokens": input_ids}, outputs={"start": start_logits, "end": end_logits})
+    return keras.Model(
+        inputs={"tokens": input_ids}, outputs={"start": start_logits, "end": end_logits}
+    )
 
 
 def wide_deep_funcnet() -> keras.Model:
@@ -213,7 +240,10 @@ def wide_deep_funcnet() -> keras.Model:
     wide = fn.stack(features, layers.BatchNormalization())
     deep = features
     for units in [32, 32]:
-        deep = fn.stack(deep, [layers.Dense(units), layers.BatchNormalization(), layers.ReLU(), layers.Dropout(0.1)])
+        deep = fn.stack(
+            deep,
+            [layers.Dense(units), layers.BatchNormalization(), layers.ReLU(), layers.Dropout(0.1)],
+        )
     both = fn.merge([wide, deep], "concat")
     return fn.model(ins, fn.head(both, "income", "binary"))
 

@@ -128,7 +128,9 @@ CASES: list[Any] = [
         id="head/logits-not-a-bool",
     ),
     pytest.param(
-        lambda _: fn.head(vec(x=(8, 8, 2))["x"], "mask", "multiclass", 4, layer=layers.Conv2D(3, 1)),
+        lambda _: fn.head(
+            vec(x=(8, 8, 2))["x"], "mask", "multiclass", 4, layer=layers.Conv2D(3, 1)
+        ),
         r'Head "mask": units=4, but layer= gives 3',
         id="head/layer-width-contradicts-units",
     ),

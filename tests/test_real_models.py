@@ -84,13 +84,15 @@ def test_raw_keras_siamese_needs_unsafe_loading_funcnet_does_not(tmp_path: Path)
     # keras-io's Lambda distance cannot load in safe mode; funcnet's distance layer can.
     raw = real_models.siamese_keras()
     raw.save(tmp_path / "raw.keras")
-    with pytest.raises((ValueError, TypeError), match="Lambda|euclidean_distance"):
+    with pytest.raises((ValueError, TypeError), match=r"Lambda|euclidean_distance"):
         keras.saving.load_model(tmp_path / "raw.keras", safe_mode=True)
 
 
 def test_logits_heads_train_from_logits_and_keep_it_after_loading(tmp_path: Path) -> None:
     model = fn.compile(real_models.qa_funcnet())
-    assert all(getattr(loss, "get_config", dict)().get("from_logits") for loss in model.loss.values())
+    assert all(
+        getattr(loss, "get_config", dict)().get("from_logits") for loss in model.loss.values()
+    )
     model.save(tmp_path / "qa.keras")
     loaded = fn.compile(keras.saving.load_model(tmp_path / "qa.keras"))
     assert all(loss.get_config()["from_logits"] for loss in loaded.loss.values())
@@ -105,4 +107,3 @@ def test_per_pixel_targets_are_checked_per_pixel() -> None:
     bad[0, 3, 4] = real_models.CLASSES
     with pytest.raises(fn.FuncnetError, match=r'y\["mask"\].*class ids must lie in \[0, 3\)'):
         fn.check_data(model, x, {"mask": bad})
-
