@@ -50,6 +50,7 @@ def test_there_are_notebooks() -> None:
         "03_shared_layers.ipynb",
         "04_residual.ipynb",
         "05_multi_output.ipynb",
+        "06_segmentation.ipynb",
     ]
 
 
