@@ -20,6 +20,7 @@ import numpy as np
 
 from funcnet._errors import FuncnetError, did_you_mean, problems_error
 from funcnet._graph import is_list, named_inputs, named_outputs, producer
+from funcnet._run_shapes import run_time_shape_problems
 from funcnet._tasks import targets_task
 from funcnet._tasks import tasks as task_registry
 
@@ -95,6 +96,8 @@ def data_problems(
     problems += _count_problems(labelled)
     for name, array in x_named.items():
         problems += _input_problems(f'{prefix}x["{name}"]', name, array, inputs[name])
+    if not problems:  # sizes that only the data decides (None in the input's shape)
+        problems += run_time_shape_problems(model, x_named, prefix)
     for name, array in (y_named or {}).items():
         # What the compiled loss expects (also on a loaded model), else what the layer says.
         task = targets_task(model, name, outputs[name])

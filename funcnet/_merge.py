@@ -160,7 +160,7 @@ def _check_shapes(how: str, named: dict[str, Any], axis: int, keyed: bool = Fals
         rule = "the same shape except along the concatenation axis"
     else:
         return
-    if len({len(s) for s in shapes.values()}) == 1 and _agree([keep(s) for s in shapes.values()]):
+    if len({len(s) for s in shapes.values()}) == 1 and agree([keep(s) for s in shapes.values()]):
         return
     listing = "; ".join(_branch(key, t, keyed) for key, t in named.items())
     raise FuncnetError(
@@ -173,7 +173,7 @@ def _fix(how: str, shapes: list[tuple[Any, ...]]) -> str:
     """The advice that fits how the shapes differ: size, channels, or rank."""
     ranks = {len(s) for s in shapes}
     if len(ranks) == 1 and ranks.pop() > 2:
-        if not _agree([s[1:-1] for s in shapes]):  # images or sequences of different sizes
+        if not agree([s[1:-1] for s in shapes]):  # images or sequences of different sizes
             return (
                 "resize them to one spatial size first, e.g. fn.stack(t, "
                 "layers.UpSampling2D(2)) on the smaller or layers.MaxPooling2D(2) on the "
@@ -185,6 +185,9 @@ def _fix(how: str, shapes: list[tuple[Any, ...]]) -> str:
     return "flatten or reshape them to one rank first, e.g. fn.stack(t, layers.Flatten())"
 
 
-def _agree(shapes: list[tuple[Any, ...]]) -> bool:
-    # An unknown (None) size agrees with anything; Keras checks it again at run time.
+def agree(shapes: list[tuple[Any, ...]]) -> bool:
+    """True when the shapes agree axis by axis; an unknown (None) size agrees with anything.
+
+    Sizes the data decides are checked again by `fn.check_data` (funcnet/_run_shapes.py).
+    """
     return all(len({d for d in dims if d is not None}) <= 1 for dims in zip(*shapes, strict=True))

@@ -439,3 +439,48 @@ def test_upsampling_advice_never_asks_for_same_padding_it_has() -> None:
     with pytest.raises(fn.FuncnetError) as err:
         residual((8, 8, 4), [layers.UpSampling2D(2), layers.Conv2D(4, 3, padding="same")])()
     assert 'padding="same"' not in str(err.value)
+
+
+# ---- shapes known only at run time: decided at data-check time -----------------------
+
+
+def _variable_add() -> keras.Model:
+    ins = vec(a=(None, 8), b=(None, 8))
+    h = fn.stack(fn.merge(ins, "add"), layers.GlobalAveragePooling1D())
+    return fn.model(ins, fn.head(h, "y", "binary"))
+
+
+def _variable_unet_skip() -> keras.Model:
+    image = vec(image=(None, None, 3))["image"]
+    down = fn.stack(image, layers.Conv2D(4, 3, strides=2, padding="same"))
+    up = fn.stack(down, layers.UpSampling2D(2))
+    x = fn.stack(fn.merge([image, up], "concat"), layers.GlobalAveragePooling2D())
+    return fn.model({"image": image}, fn.head(x, "y", "binary"))
+
+
+@pytest.mark.parametrize(
+    "build, good, bad, message",
+    [
+        (
+            _variable_add,
+            {"a": (5, 8), "b": (5, 8)},
+            {"a": (5, 8), "b": (7, 8)},
+            r'x\["a"\] \(5, 8\), x\["b"\] \(7, 8\) per sample cannot flow.*incompatible',
+        ),
+        (
+            _variable_unet_skip,
+            {"image": (8, 8, 3)},
+            {"image": (9, 9, 3)},
+            r'x\["image"\] \(9, 9, 3\).*at layer "concatenate.*" \(Concatenate\).*'
+            r"\(None, 9, 9, 3\); \(None, 10, 10, 4\)",
+        ),
+    ],
+    ids=["add-of-two-lengths", "unet-skip-on-an-odd-size"],
+)
+def test_sizes_only_the_data_decides_are_checked_with_the_data(
+    build: Callable[[], keras.Model], good: dict, bad: dict, message: str
+) -> None:
+    model = build()
+    fn.check_data(model, {k: np.zeros((2, *s)) for k, s in good.items()})
+    with pytest.raises(fn.FuncnetError, match=message):
+        fn.check_data(model, {k: np.zeros((2, *s)) for k, s in bad.items()})
