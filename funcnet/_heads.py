@@ -179,6 +179,17 @@ _PROBABILITIES = ("sigmoid", "softmax")
 
 def _activation(name: str, task: str, spec: Task, units: Any, logits: bool, asked: Any) -> Any:
     """The head's activation: the task's, or linear for logits, checked against the task."""
+    if logits and spec.activation not in _PROBABILITIES:
+        raise FuncnetError(
+            f'Head "{name}" (task "{task}"): logits=True is for classifiers, whose '
+            f"{' or '.join(_PROBABILITIES)} turns raw scores into probabilities; task "
+            f'"{task}" outputs {spec.activation} values already. Drop logits=True.'
+        )
+    if logits and asked is not _UNSET and _name_of(asked) != "linear":
+        raise FuncnetError(
+            f'Head "{name}" (task "{task}"): logits=True keeps raw scores, but '
+            f"activation={asked!r} was given too. Drop one of them."
+        )
     if spec.activation not in _PROBABILITIES:
         return spec.activation if asked is _UNSET else asked
     if spec.activation == "softmax" and units is not None and units < 2:

@@ -123,6 +123,16 @@ CASES: list[Any] = [
         id="head/binary-three-units",
     ),
     pytest.param(
+        lambda _: fn.head(vec()["x"], "price", "regression", logits=True),
+        r'Head "price" \(task "regression"\): logits=True is for classifiers',
+        id="head/logits-on-regression",
+    ),
+    pytest.param(
+        lambda _: fn.head(vec()["x"], "digit", "multiclass", 10, logits=True, activation="softmax"),
+        r'Head "digit".*logits=True keeps raw scores, but activation=.softmax. was given too',
+        id="head/logits-and-an-activation",
+    ),
+    pytest.param(
         lambda _: fn.head(vec()["x"], "flag", "binary", logits="yes"),
         r'Head "flag": logits must be True or False',
         id="head/logits-not-a-bool",
