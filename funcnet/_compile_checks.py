@@ -104,9 +104,14 @@ def shared_metric_problems(metrics_map: Mapping[str, Any]) -> list[str]:
                 owners.setdefault(id(m), []).append(name)
                 objects[id(m)] = m
     return [
-        f'metrics: one {type(objects[key]).__name__} object "{objects[key].name}" is given to '
-        f"outputs {', '.join(repr(n) for n in names)}; it would add both outputs' results "
-        "into one total. Give each output its own object, or the metric's name as a string."
+        f'metrics: one {type(objects[key]).__name__} object "{objects[key].name}" is given '
+        + (
+            f"to outputs {', '.join(repr(n) for n in dict.fromkeys(names))}"
+            if len(set(names)) > 1
+            else f"{len(names)} times to output {names[0]!r}"
+        )
+        + "; it would add every use's results into one total. Give each use its own "
+        "object, or the metric's name as a string."
         for key, names in owners.items()
         if len(names) > 1
     ]

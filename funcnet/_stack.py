@@ -56,8 +56,13 @@ def apply(x: Any, steps: list[Any], where: str) -> Any:
         raise FuncnetError(f"{where} needs at least one layer. Received: layers=[].")
     for i, layer in enumerate(steps):
         other = None
-        if isinstance(layer, tuple) and len(layer) == 2 and is_keras_tensor(layer[1]):
+        if _is_pair(layer):
             layer, other = layer  # (attention layer, context): cross-attention
+            if not is_keras_tensor(other):
+                raise FuncnetError(
+                    f"{where}: item {i} is (attention layer, context), and the context must be "
+                    f"a Keras tensor to attend over. Received: {shown(other)}."
+                )
         if not callable(layer):
             raise FuncnetError(
                 f"{where}: item {i} of layers is not a layer or a callable. "
@@ -69,7 +74,7 @@ def apply(x: Any, steps: list[Any], where: str) -> Any:
 
 def as_list(layers: Layers) -> list[LayerLike]:
     """A single layer (or one `(attention, context)` item) or a sequence of them, as a list."""
-    if isinstance(layers, tuple) and len(layers) == 2 and is_keras_tensor(layers[1]):
+    if _is_pair(layers):
         return [layers]  # type: ignore[list-item]
     return list(layers) if isinstance(layers, (list, tuple)) else [layers]  # type: ignore[list-item]
 
@@ -109,9 +114,19 @@ def call(layer: LayerLike, x: Any, *, where: str, other: Any = None) -> Any:
     except FuncnetError:
         raise
     except (ValueError, TypeError, NotImplementedError) as err:
+        given = "; ".join(describe(t) for t in x) if isinstance(x, list) else describe(x)
         raise FuncnetError(
-            f'Layer "{name}" ({where}) cannot take {describe(x)}: {keras_said(err)}'
+            f'Layer "{name}" ({where}) cannot take {given}: {keras_said(err)}'
         ) from None
+
+
+def _is_pair(item: Any) -> bool:
+    """An `(attention layer, context)` item of a stack."""
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and (is_keras_tensor(item[1]) or isinstance(item[0], _attention()))
+    )
 
 
 def _attention() -> tuple[type, ...]:

@@ -494,3 +494,33 @@ def test_sizes_only_the_data_decides_are_checked_with_the_data(
     fn.check_data(model, {k: np.zeros((2, *s)) for k, s in good.items()})
     with pytest.raises(fn.FuncnetError, match=message):
         fn.check_data(model, {k: np.zeros((2, *s)) for k, s in bad.items()})
+
+
+def _same_metric_twice_for_one_output() -> Any:
+    auc = keras.metrics.AUC()
+    return two_heads({"odd": [auc, auc]})()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        pytest.param(
+            _same_metric_twice_for_one_output,
+            r"one AUC object .* is given 2 times to output 'odd'",
+            id="metrics/one-object-twice-for-one-output",
+        ),
+        pytest.param(
+            lambda: fn.stack(vec(s=(3, 4))["s"], (layers.MultiHeadAttention(2, 4), "ctx")),
+            r"item 0 is \(attention layer, context\), and the context must be a Keras tensor",
+            id="stack/attention-context-not-a-tensor",
+        ),
+        pytest.param(
+            lambda: fn.merge(vec(a=(4,), b=(4,)), layers.Dense(3, name="proj")),
+            r'Layer "proj" \(fn.merge "Dense"\) cannot take input "a" .*; input "b"',
+            id="merge/layer-that-merges-nothing-names-both-branches",
+        ),
+    ],
+)
+def test_models_catalogue_trial_findings(make: Callable[[], Any], message: str) -> None:
+    with pytest.raises(fn.FuncnetError, match=message):
+        make()
