@@ -17,6 +17,9 @@ Sources (keras-io, keras-team/keras-io):
   positions; a small encoder instead of the pretrained BERT, logits as outputs).
 - wide_deep: examples/structured_data/wide_deep_cross_networks.py (many named inputs,
   a linear wide part beside a deep part).
+- deeplab: examples/vision/deeplabv3_plus.py (DeepLabV3+, lite: a small backbone instead
+  of ResNet50; dilated spatial pyramid pooling, a low-level skip, raw per-pixel scores
+  trained from logits).
 """
 
 from __future__ import annotations
@@ -263,10 +266,94 @@ def wide_deep_keras() -> keras.Model:
     return keras.Model(inputs=inputs, outputs=outputs)
 
 
+def deeplab_funcnet() -> keras.Model:
+    def block(filters=32, size=3, rate=1, bias=False):
+        conv = layers.Conv2D(
+            filters,
+            size,
+            dilation_rate=rate,
+            padding="same",
+            use_bias=bias,
+            kernel_initializer="he_normal",
+        )
+        return [conv, layers.BatchNormalization(), layers.ReLU()]
+
+    image = fn.inputs(image=(IMAGE, IMAGE, 3))["image"]
+    low = fn.stack(image, [*block(16), layers.MaxPooling2D(2)])
+    x = fn.stack(low, [*block(), layers.MaxPooling2D(2), *block(), layers.MaxPooling2D(2)])
+    pooled = fn.stack(
+        x,
+        [
+            layers.AveragePooling2D(IMAGE // 8),
+            *block(size=1, bias=True),
+            layers.UpSampling2D(IMAGE // 8, interpolation="bilinear"),
+        ],
+    )
+    pyramid = [fn.stack(x, block(size=1))] + [fn.stack(x, block(rate=r)) for r in (6, 12, 18)]
+    x = fn.stack(
+        fn.merge([pooled, *pyramid], "concat"),
+        [*block(size=1), layers.UpSampling2D(4, interpolation="bilinear")],
+    )
+    x = fn.merge([x, fn.stack(low, block(8, 1))], "concat")
+    x = fn.stack(x, [*block(), *block(), layers.UpSampling2D(2, interpolation="bilinear")])
+    mask = fn.head(
+        x, "mask", "multiclass", layer=layers.Conv2D(CLASSES, 1, padding="same"), logits=True
+    )
+    return fn.model({"image": image}, mask)
+
+
+def deeplab_keras() -> keras.Model:
+    def convolution_block(
+        block_input, num_filters=32, kernel_size=3, dilation_rate=1, use_bias=False
+    ):
+        x = layers.Conv2D(
+            num_filters,
+            kernel_size=kernel_size,
+            dilation_rate=dilation_rate,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=keras.initializers.HeNormal(),
+        )(block_input)
+        x = layers.BatchNormalization()(x)
+        return keras.ops.nn.relu(x)
+
+    def DilatedSpatialPyramidPooling(dspp_input):
+        dims = dspp_input.shape
+        x = layers.AveragePooling2D(pool_size=(dims[-3], dims[-2]))(dspp_input)
+        x = convolution_block(x, kernel_size=1, use_bias=True)
+        out_pool = layers.UpSampling2D(
+            size=(dims[-3] // x.shape[1], dims[-2] // x.shape[2]), interpolation="bilinear"
+        )(x)
+        out_1 = convolution_block(dspp_input, kernel_size=1, dilation_rate=1)
+        out_6 = convolution_block(dspp_input, kernel_size=3, dilation_rate=6)
+        out_12 = convolution_block(dspp_input, kernel_size=3, dilation_rate=12)
+        out_18 = convolution_block(dspp_input, kernel_size=3, dilation_rate=18)
+        x = layers.Concatenate(axis=-1)([out_pool, out_1, out_6, out_12, out_18])
+        return convolution_block(x, kernel_size=1)
+
+    model_input = keras.Input(shape=(IMAGE, IMAGE, 3), name="image")
+    x = convolution_block(model_input, num_filters=16)
+    input_b = layers.MaxPooling2D(2)(x)
+    x = convolution_block(input_b)
+    x = layers.MaxPooling2D(2)(x)
+    x = convolution_block(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = DilatedSpatialPyramidPooling(x)
+    input_a = layers.UpSampling2D(size=(4, 4), interpolation="bilinear")(x)
+    input_b = convolution_block(input_b, num_filters=8, kernel_size=1)
+    x = layers.Concatenate(axis=-1)([input_a, input_b])
+    x = convolution_block(x)
+    x = convolution_block(x)
+    x = layers.UpSampling2D(size=(2, 2), interpolation="bilinear")(x)
+    model_output = layers.Conv2D(CLASSES, kernel_size=(1, 1), padding="same", name="mask")(x)
+    return keras.Model(inputs=model_input, outputs=model_output)
+
+
 PAIRS = {
     "unet": (unet_funcnet, unet_keras),
     "transformer": (transformer_funcnet, transformer_keras),
     "siamese": (siamese_funcnet, siamese_keras),
     "qa": (qa_funcnet, qa_keras),
     "wide_deep": (wide_deep_funcnet, wide_deep_keras),
+    "deeplab": (deeplab_funcnet, deeplab_keras),
 }

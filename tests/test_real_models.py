@@ -107,3 +107,12 @@ def test_per_pixel_targets_are_checked_per_pixel() -> None:
     bad[0, 3, 4] = real_models.CLASSES
     with pytest.raises(fn.FuncnetError, match=r'y\["mask"\].*class ids must lie in \[0, 3\)'):
         fn.check_data(model, x, {"mask": bad})
+
+
+def test_raw_deeplab_raw_scores_are_asked_then_trained_from_logits() -> None:
+    # keras-io's DeepLabV3+ ends in a 1x1 convolution without activation: raw scores.
+    model = real_models.deeplab_keras()
+    with pytest.raises(fn.FuncnetError, match=r'Output "mask".*raw scores.*"multiclass"'):
+        fn.compile(model)
+    fn.compile(model, tasks={"mask": "multiclass"})
+    assert model.loss.get_config()["from_logits"]
