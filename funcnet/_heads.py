@@ -14,7 +14,7 @@ from typing import Any
 import keras
 
 from funcnet._errors import FuncnetError, keras_said, shown
-from funcnet._graph import is_keras_tensor
+from funcnet._graph import calls, is_keras_tensor
 from funcnet._stack import Layers, as_list, call, stack
 from funcnet._tasks import Task, tasks
 
@@ -159,6 +159,14 @@ def _layer_head(
             f'Head "{name}": with layer=, give the options to your own layer; Dense options '
             f"have nothing to apply to. Received: {sorted(options)}."
         )
+    for item in as_list(layer):
+        if isinstance(item, keras.layers.Layer) and calls(item):  # a used layer would share
+            raise FuncnetError(
+                f'Head "{name}": layer "{getattr(item, "name", item)}" in layer= is already used '
+                "elsewhere in a model, so this head would share its weights. Give the head new "
+                "layers (e.g. make them in a loop), or share on purpose with fn.shared before "
+                "the head."
+            )
     raw = stack(x, as_list(layer))
     width = raw.shape[-1]
     if units is not None and units != width:

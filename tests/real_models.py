@@ -206,21 +206,17 @@ def qa_funcnet() -> keras.Model:
     tokens = fn.inputs(tokens=((MAXLEN,), "int32"))["tokens"]
     x = fn.stack(tokens, layers.Embedding(VOCAB, EMBED))
     x = fn.residual(x, layers.MultiHeadAttention(HEADS, EMBED), post=layers.LayerNormalization())
-    start = fn.head(
-        x,
-        "start",
-        "multiclass",
-        layer=[layers.Dense(1, use_bias=False), layers.Flatten()],
-        logits=True,
-    )
-    end = fn.head(
-        x,
-        "end",
-        "multiclass",
-        layer=[layers.Dense(1, use_bias=False), layers.Flatten()],
-        logits=True,
-    )
-    return fn.model({"tokens": tokens}, [start, end])
+    spans = [
+        fn.head(
+            x,
+            name,
+            "multiclass",
+            layer=[layers.Dense(1, use_bias=False), layers.Flatten()],
+            logits=True,
+        )
+        for name in ("start", "end")
+    ]
+    return fn.model({"tokens": tokens}, spans)
 
 
 def qa_keras() -> keras.Model:

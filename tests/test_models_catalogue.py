@@ -515,6 +515,16 @@ def _same_metric_twice_for_one_output() -> Any:
             id="stack/attention-context-not-a-tensor",
         ),
         pytest.param(
+            lambda: [
+                fn.head(x, n, "multiclass", layer=span, logits=True)
+                for x in [vec(s=(6, 4))["s"]]
+                for span in [[layers.Dense(1, name="score"), layers.Flatten()]]
+                for n in ("start", "end")
+            ],
+            r'Head "end": layer "score" in layer= is already used elsewhere.*fn.shared',
+            id="head/layer-reused-by-two-heads-shares-weights",
+        ),
+        pytest.param(
             lambda: fn.merge(vec(a=(4,), b=(4,)), layers.Dense(3, name="proj")),
             r'Layer "proj" \(fn.merge "Dense"\) cannot take input "a" .*; input "b"',
             id="merge/layer-that-merges-nothing-names-both-branches",
