@@ -534,3 +534,21 @@ def _same_metric_twice_for_one_output() -> Any:
 def test_models_catalogue_trial_findings(make: Callable[[], Any], message: str) -> None:
     with pytest.raises(fn.FuncnetError, match=message):
         make()
+
+
+def test_summary_and_picture_show_the_task_compile_uses() -> None:
+    from funcnet._cli import output_table
+
+    # A raw-Keras softmax output: no funcnet head, yet its task is the one compile infers.
+    digit = raw(lambda x: layers.Dense(3, activation="softmax", name="digit")(x))
+    assert output_table(digit)[0][:3] == ("digit", "multiclass", "sparse_categorical_crossentropy")
+    assert "task: multiclass" in fn.plot(digit).source
+    x = vec(s=(6, 4))["s"]
+    spans = fn.model(
+        {"s": x}, fn.head(x, "start", "multiclass", layer=layers.Flatten(), logits=True)
+    )
+    assert output_table(spans)[0][1:3] == (
+        "multiclass",
+        "sparse_categorical_crossentropy (from logits)",
+    )
+    assert "task: multiclass (logits)" in fn.plot(spans).source
