@@ -19,18 +19,9 @@ from funcnet._graph import describe, is_keras_tensor
 from funcnet._registry import Registry
 from funcnet._stack import call
 
+# Merge kinds by name: each a callable `make(name=..., **options)` returning a Keras layer.
+# Users add their own with `fn.merges.register` (see `merge`'s example).
 merges: Registry[Callable[..., Any]] = Registry("merge kind")
-"""Merge kinds by name: each a callable `make(name=..., **options)` returning a Keras layer.
-
-Example:
-    >>> import funcnet as fn
-    >>> from keras import layers
-    >>> _ = fn.merges.register("mean", layers.Average, replace=True)
-    >>> ins = fn.inputs(a=(4,), b=(4,))
-    >>> fn.merge(ins, "mean").shape
-    (None, 4)
-    >>> _ = fn.merges.unregister("mean")
-"""
 merges.register("concat", layers.Concatenate)
 merges.register("add", layers.Add)
 merges.register("subtract", layers.Subtract)
@@ -97,6 +88,10 @@ def merge(
         ((None, 64), (None, 32))
         >>> fn.merge({"left": a, "right": b}, "euclidean").shape
         (None, 1)
+        >>> _ = fn.merges.register("mean", layers.Average)
+        >>> fn.merge([a, b], "mean").shape
+        (None, 32)
+        >>> _ = fn.merges.unregister("mean")
     """
     given_layer: Any = how
     if isinstance(how, keras.layers.Layer):
