@@ -77,13 +77,10 @@ def residual(
     branch = as_list(layers)
     y = apply(x, branch, f"the branch of {where}")
     before, after = tuple(x.shape), tuple(y.shape)
-    own = projection is not None and not isinstance(projection, str)
-    if own and not (callable(projection) or isinstance(projection, (list, tuple))):
-        raise FuncnetError(
-            f'Residual "{name}": projection must be "auto", None, or a Keras layer or list of '
-            f"layers. Received: projection={projection!r}."
-        )
-    if not own and projection not in ("auto", None):
+    own = projection is not None and not isinstance(projection, str)  # the user's layers
+    if (own and not (callable(projection) or isinstance(projection, (list, tuple)))) or (
+        not own and projection not in ("auto", None)
+    ):
         raise FuncnetError(
             f'Residual "{name}": projection must be "auto", None, or a Keras layer or list of '
             f"layers. Received: projection={projection!r}."
