@@ -9,6 +9,7 @@ from ._heads import Head as Head
 from ._heads import head as head
 from ._inputs import inputs as inputs
 from ._merge import merge as merge
+from ._merge import merges as merges
 from ._model import model as model
 from ._plot import plot as plot
 from ._presets import Preset as Preset

@@ -185,8 +185,11 @@ def output_table(model: Any) -> list[tuple[str, str, str, int | str, str]]:
 
     rows: list[tuple[str, str, str, int | str, str]] = []
     for name, tensor in declared_outputs(model):
-        task = output_task(tensor)[0]
+        decision = output_task(tensor)
+        task = decision.task
         loss = tasks[task].loss if task is not None and task in tasks else None
+        if loss is not None and decision.logits:
+            loss = f"{getattr(loss, '__name__', loss)} (from logits)"
         layers = {id(n.operation): n.operation for n in upstream_nodes([tensor])}
         params = sum(
             math.prod(int(d) for d in w.shape)

@@ -10,12 +10,19 @@ for both dict-output and list-output models. Each output's task comes from
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
 import keras
 
+from funcnet._compile_checks import (
+    logits_loss,
+    metric_problems,
+    shared_metric_problems,
+    steps_problems,
+    task_metric,
+    weight_problems,
+)
 from funcnet._distribute import (
     Strategy,
     check_preset,
@@ -27,12 +34,8 @@ from funcnet._distribute import (
 from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
 from funcnet._graph import is_single_output, named_outputs
 from funcnet._presets import presets
-from funcnet._tasks import output_task
+from funcnet._tasks import TRAINED_TASKS, output_task, targets_from_loss
 from funcnet._tasks import tasks as task_registry
-
-# Set by fn.compile: output name -> the task whose loss trains it (None: a loss override,
-# or no task), so that fn.check_data checks targets against what is really trained.
-TRAINED_TASKS = "_funcnet_trained_tasks"
 
 
 def compile(
@@ -51,9 +54,10 @@ def compile(
 
     A head made by `fn.head` knows its task, also after loading from a `.keras` file.
     For other outputs the task is read from the output layer: sigmoid over 1 unit is
-    "binary", softmax over several is "multiclass", no activation is "regression".
-    Anything else (e.g. sigmoid over several units: labels or [0, 1] values?) must be
-    named with `tasks=`.
+    "binary", softmax over several is "multiclass". Anything else must be named with
+    `tasks=`: raw scores (no activation) may be a regression or a classifier's logits,
+    sigmoid over several units may be labels or [0, 1] values. A classification task
+    named for raw scores trains with the `from_logits=True` loss and metrics.
 
     Args:
         model: A built `keras.Model`.
@@ -104,9 +108,8 @@ def compile(
     metrics_map = _by_output("metrics", metrics, names, problems, bare_list_ok=True)
     weights_map = _by_output("loss_weights", loss_weights, names, problems)
     tasks_map = _by_output("tasks", tasks, names, problems)
-    for name, weight in weights_map.items():
-        if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
-            problems.append(f'loss_weights["{name}"] must be a number. Received: {weight!r}.')
+    problems += weight_problems(weights_map, names)
+    problems += steps_problems(keras_compile_kwargs)
     known = list(task_registry)  # a list: a bad task value may be unhashable
     for name, task in tasks_map.items():
         if task not in known:
@@ -162,26 +165,54 @@ def _fill_from_tasks(
 ) -> dict[str, str | None]:
     """Adds each output's task loss and metrics where not overridden.
 
+    A classifier's raw scores (a declared task on a linear output, or a head made with
+    `logits=True`) train with the `from_logits=True` loss and logits-aware metrics.
+
     Returns:
-        {output: the task whose loss trains it, or None after a loss override}.
+        {output: the task whose target checks fit the loss that trains it, or None}.
     """
     known = list(task_registry)
     trained: dict[str, str | None] = {}
     for name, tensor in outputs.items():
-        task, why = output_task(tensor, declared.get(name))
+        decision = output_task(tensor, declared.get(name))
+        task, why, logits = decision.task, decision.reason, decision.logits
         if task is not None and task not in known:
             task, why = None, f'its task "{task}" is not registered in fn.tasks here'
-        if task is None and (name not in loss_map or name not in metrics_map):
-            guess = "multilabel" if "multilabel" in why else "regression"
+        if task is None and name not in loss_map:
+            ways = " or ".join(f'tasks={{"{name}": "{t}"}}' for t in decision.could_be)
             problems.append(
-                f'Output "{name}": {why}. Name its task, e.g. tasks={{"{name}": "{guess}"}} '
-                f"(tasks: {', '.join(known)}), or give both its loss and its metrics."
+                f'Output "{name}": {why}. Name its task, e.g. {ways} (tasks: '
+                f"{', '.join(known)}), or give its loss."
             )
             continue
-        trained[name] = None if name in loss_map else task  # funcnet vouches for its own loss
+        if task is None and "regression" in decision.could_be and logits_loss(loss_map[name]):
+            problems.append(
+                f'Output "{name}": {why}, but its loss "{loss_map[name]}" reads probabilities. '
+                f'For logits say tasks={{"{name}": "..."}} (trained from_logits), or give '
+                f"loss={{{name!r}: keras.losses.{type(logits_loss(loss_map[name])).__name__}"
+                "(from_logits=True)}."
+            )
+            continue
         if task is not None:
-            loss_map.setdefault(name, task_registry[task].loss)
-            metrics_map.setdefault(name, list(task_registry[task].metrics))
+            spec = task_registry[task]
+            loss = logits_loss(spec.loss) if logits else spec.loss
+            if loss is None and name not in loss_map:
+                problems.append(
+                    f'Output "{name}" gives raw scores (logits) for task "{task}", whose loss '
+                    f'"{spec.loss}" has no from_logits form. Give its loss, e.g. '
+                    f'loss={{"{name}": ...}}, or end the output with the task\'s activation.'
+                )
+                continue
+            loss_map.setdefault(name, loss)
+        trained[name] = targets_from_loss(loss_map[name], tensor.shape[-1], task)
+        if name in metrics_map:  # the user's own metrics: do they fit the targets?
+            problems += metric_problems(name, trained[name], metrics_map[name])
+        elif task is None:
+            metrics_map[name] = []  # a loss without a task: no metric funcnet could vouch for
+        else:
+            spec = task_registry[task]
+            metrics_map[name] = [task_metric(m, logits, spec.activation) for m in spec.metrics]
+    problems += shared_metric_problems(metrics_map)
     return trained
 
 
@@ -226,8 +257,9 @@ def _preset_settings(model: Any, name: str) -> tuple[dict[str, Any], list[str]]:
 def _unknown_options(model: Any, kwargs: Mapping[str, Any], where: str = "") -> list[str]:
     allowed = set(inspect.signature(model.compile).parameters) - {"self", "kwargs"}
     allowed -= {"optimizer", "loss", "metrics", "loss_weights"}
+    own = set(inspect.signature(compile).parameters) - {"model", "keras_compile_kwargs"}
     return [
-        f"{where}Unknown option {key}= for model.compile.{did_you_mean(key, allowed)}"
+        f"{where}Unknown option {key}= for model.compile.{did_you_mean(key, own | allowed)}"
         for key in kwargs
         if key not in allowed
     ]

@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 
 from funcnet import _frames
-from funcnet._compile import TRAINED_TASKS
 from funcnet._errors import FuncnetError, did_you_mean, problems_error
 from funcnet._graph import is_list, named_inputs, named_outputs, producer
-from funcnet._tasks import output_task
+from funcnet._run_shapes import run_time_shape_problems
+from funcnet._tasks import targets_task
 from funcnet._tasks import tasks as task_registry
 from funcnet._values import array_problems, as_text, finite_problems, input_kind
 
@@ -112,6 +112,8 @@ def data_problems(
         problems += found
         if not found and input_kind(inputs[name]) == "text" and isinstance(array, np.ndarray):
             x_named[name] = as_text(array)
+    if not problems:  # sizes that only the data decides (None in the input's shape)
+        problems += run_time_shape_problems(model, x_named, prefix)
     for name, array in (y_named or {}).items():
         task = checked_task(model, name, outputs[name])
         problems += _target_problems(f'{prefix}y["{name}"]', array, outputs[name], task)
@@ -121,10 +123,10 @@ def data_problems(
 def checked_task(model: Any, name: str, tensor: Any) -> str | None:
     """The task output `name`'s targets are checked against, or None for no task check.
 
-    After `fn.compile`, what the compiled loss expects; else what the layer says.
+    What the compiled loss expects (also on a loaded model), else what the layer says;
+    a task no longer registered here checks nothing.
     """
-    trained = getattr(model, TRAINED_TASKS, None)
-    task = trained.get(name) if trained is not None else output_task(tensor)[0]
+    task = targets_task(model, name, tensor)
     return task if task in list(task_registry) else None
 
 

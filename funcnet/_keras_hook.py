@@ -1,6 +1,7 @@
-"""Registers funcnet's `Head` layer with Keras as soon as Keras is loaded.
+"""Registers funcnet's layers (`Head`, distances) with Keras as soon as Keras is loaded.
 
-`keras.saving.load_model` finds `Head` only once `funcnet._heads` has run. Importing it
+`keras.saving.load_model` finds `Head` only once `funcnet._heads` has run (likewise the
+distance layers of `funcnet._distances`). Importing it
 from `funcnet/__init__` would load TensorFlow on every `import funcnet` (and make
 `funcnet --help` take seconds), so instead a one-shot import hook runs it right after
 Keras itself finishes loading. `import funcnet` then `load_model(...)` just works.
@@ -18,7 +19,8 @@ import importlib.util
 import sys
 from typing import Any
 
-_HEADS = "funcnet._heads"
+# The modules whose layers Keras must know to load a model: heads and distances.
+_LAYERS = ("funcnet._heads", "funcnet._distances")
 
 
 class _AfterKeras(importlib.abc.MetaPathFinder):
@@ -42,7 +44,7 @@ class _AfterKeras(importlib.abc.MetaPathFinder):
             run(module)
             if self in sys.meta_path:
                 sys.meta_path.remove(self)
-            importlib.import_module(_HEADS)
+            _register()
 
         spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
@@ -51,6 +53,11 @@ class _AfterKeras(importlib.abc.MetaPathFinder):
 def install() -> None:
     """Registers `Head` now if Keras is loaded, else as soon as it is."""
     if "keras" in sys.modules:
-        importlib.import_module(_HEADS)
+        _register()
     elif not any(isinstance(f, _AfterKeras) for f in sys.meta_path):
         sys.meta_path.insert(0, _AfterKeras())
+
+
+def _register() -> None:
+    for module in _LAYERS:
+        importlib.import_module(module)

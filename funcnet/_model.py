@@ -89,6 +89,7 @@ def _check_input_keys(given: Any) -> None:
 
 def _check_outputs(named: dict[str, Any], given: Any) -> None:
     seen: dict[str, str] = {}
+    layers: dict[str, Any] = {}
     for label, t in named.items():
         layer_name = producer(t).name
         if isinstance(given, Mapping) and label != layer_name:
@@ -98,12 +99,18 @@ def _check_outputs(named: dict[str, Any], given: Any) -> None:
                 f'fn.head(x, "{label}", task).'
             )
         if layer_name in seen:
+            why = (
+                "one layer's outputs, e.g. a shared layer called twice"
+                if layers[layer_name] is producer(t)
+                else "two different layers given one name"
+            )
             raise FuncnetError(
                 f'fn.model: {seen[layer_name]} and {label} are both named "{layer_name}" '
-                "(one layer's outputs, e.g. a shared layer called twice). Each output needs "
-                'its own name: end each branch with its own fn.head(x, "name", task).'
+                f"({why}). Each output needs its own name: end each branch with its own "
+                'fn.head(x, "name", task).'
             )
         seen[layer_name] = label
+        layers[layer_name] = producer(t)
 
 
 def _check_wiring(named_inputs: dict[str, Any], named_outputs: dict[str, Any]) -> None:

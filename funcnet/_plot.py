@@ -426,9 +426,15 @@ def _kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
 
 
 def _output_tag(layer: Any, name: str) -> str:
-    from funcnet._tasks import task_of
+    from funcnet._tasks import output_task
 
-    task = task_of(layer)
+    try:  # the one decision fn.compile uses (Keras has no single output for a reused layer)
+        decision = output_task(layer.output)
+    except (AttributeError, ValueError):
+        decision = None
+    task = decision.task if decision is not None else None
+    if task and decision is not None and decision.logits:
+        task += " (logits)"
     tag = "OUTPUT" if name == layer.name else f'OUTPUT "{name}"'
     return f"{tag} · task: {task}" if task else tag
 

@@ -10,32 +10,48 @@ from keras import layers as kl
 
 from funcnet._errors import FuncnetError, shown
 from funcnet._graph import is_keras_tensor
-from funcnet._stack import Layers, as_list, call, stack
+from funcnet._stack import Layers, apply, as_list, call
 
 
-def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None = None) -> Any:
+def residual(
+    x: Any,
+    layers: Layers,
+    projection: Any = "auto",
+    name: str | None = None,
+    *,
+    post: Layers | None = None,
+) -> Any:
     """Returns `x + F(x)`, where `F` is `layers` applied in order.
 
-    When `F` changes the channel count or the stride, the shortcut needs a projection:
-    with `projection="auto"` a 1x1 convolution (images, sequences) or a Dense layer
-    (vectors) maps `x` to the shape of `F(x)`. `F` must not change the spatial size any
-    other way (valid padding): that is refused, never cropped or broadcast.
+    When `F` changes the channel count or the stride of an image or sequence, the
+    shortcut needs a projection: with `projection="auto"` a 1x1 convolution maps `x` to
+    the shape of `F(x)`. On vectors a width change is refused rather than bridged by a
+    learned Dense the user never asked for (it may hide a bug): pass the projection. `F`
+    must not change the spatial size any other way (valid padding): refused, never
+    cropped or broadcast. A block that grows the size (U-Net's upsampling) takes an
+    explicit projection, e.g. `[layers.UpSampling2D(2), layers.Conv2D(c, 1)]`.
+
+    A pre-norm transformer block puts the normalization first in `layers`; a post-norm
+    one passes it as `post=`, applied after the sum.
 
     Args:
         x: The block's input tensor.
-        layers: The residual branch `F`: a layer or a list of layers.
-        projection: "auto", None (refuse shape changes), or a Keras layer to use on the
-            shortcut.
+        layers: The residual branch `F`: a layer or a list of layers (an attention layer
+            given one tensor attends over it: see `fn.stack`).
+        projection: "auto", None (refuse shape changes), or a Keras layer or list of
+            layers applied to the shortcut whatever the shape change.
         name: Prefix for the block's own layers ("<name>_add", "<name>_projection");
             defaults to "residual_<n>".
+        post: A layer or list of layers applied to the sum, e.g.
+            `layers.LayerNormalization()` for a post-norm transformer block.
 
     Returns:
-        The sum tensor.
+        The sum tensor (after `post`).
 
     Raises:
         FuncnetError: `F` changes the spatial size other than by its stride, changes the
-            rank, or changes the shape while `projection=None`; the message names both
-            shapes and the fix.
+            rank, changes a vector's width or the shape while `projection=None`; the
+            message names both shapes and the fix.
 
     Example:
         >>> import funcnet as fn
@@ -46,50 +62,125 @@ def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None 
         (None, 28, 28, 32)
         >>> fn.residual(r, layers.Conv2D(64, 3, strides=2, padding="same")).shape
         (None, 14, 14, 64)
+        >>> up = [layers.UpSampling2D(2), layers.Conv2D(8, 3, padding="same")]
+        >>> fn.residual(r, up, projection=[layers.UpSampling2D(2), layers.Conv2D(8, 1)]).shape
+        (None, 56, 56, 8)
+        >>> words = fn.inputs(words=(10, 16))["words"]
+        >>> norm = layers.LayerNormalization()
+        >>> fn.residual(words, layers.MultiHeadAttention(2, 8), post=norm).shape
+        (None, 10, 16)
     """
     if not is_keras_tensor(x):
         raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={shown(x)}.")
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
+    where = f'residual "{name}"'
     branch = as_list(layers)
-    y = stack(x, branch)
+    y = apply(x, branch, f"the branch of {where}")
     before, after = tuple(x.shape), tuple(y.shape)
-    if before == after:
-        return call(kl.Add(name=f"{name}_add"), [x, y], where=f'residual "{name}"')
+    own = projection is not None and not isinstance(projection, str)  # the user's layers
+    if (own and not (callable(projection) or isinstance(projection, (list, tuple)))) or (
+        not own and projection not in ("auto", None)
+    ):
+        raise FuncnetError(
+            f'Residual "{name}": projection must be "auto", None, or a Keras layer or list of '
+            f"layers. Received: projection={projection!r}."
+        )
+    if not own:
+        _check_padding(before, after, branch, name)
+    if before == after and not own:
+        return _finish(kl.Add(name=f"{name}_add"), [x, y], post, where)
     if len(before) != len(after):
         raise FuncnetError(
             f'Residual "{name}": the branch changes the rank from {before} to {after}, so '
             "x + F(x) cannot be added. Keep the branch's output the same rank as its input "
             "(move Flatten/pooling after the residual block)."
         )
+    if own:
+        shortcut = apply(x, as_list(projection), f"the shortcut of {where}")
+    else:
+        shortcut = _auto_shortcut(x, before, after, branch, name, projection)
+    if not _same(tuple(shortcut.shape), after):
+        raise FuncnetError(
+            f'Residual "{name}": the projection maps the shortcut to {tuple(shortcut.shape)}, '
+            f"but the branch gives {after}. Make the projection output {after}."
+        )
+    return _finish(kl.Add(name=f"{name}_add"), [shortcut, y], post, where)
+
+
+def _auto_shortcut(
+    x: Any, before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str, how: Any
+) -> Any:
+    """The shortcut when the user left the projection to funcnet ("auto" or None)."""
+    if len(after) == 2:
+        raise FuncnetError(
+            f'Residual "{name}": the branch changes the width from {before[-1]} to '
+            f"{after[-1]} ({before} to {after}). On vectors funcnet does not add a learned "
+            "projection you did not ask for (it can hide a wrong width). Keep the width, or "
+            f"ask for it: fn.residual(x, ..., projection=layers.Dense({after[-1]}))."
+        )
+    grows = any(
+        a is not None and b is not None and b > a
+        for a, b in zip(before[1:-1], after[1:-1], strict=True)
+    )
+    if grows:
+        kind = {3: "UpSampling1D", 4: "UpSampling2D", 5: "UpSampling3D"}.get(len(after), "...")
+        raise FuncnetError(
+            f'Residual "{name}": the branch grows the size from {before} to {after}; '
+            'projection="auto" only maps strides down. Pass the shortcut\'s resize, e.g. '
+            f"projection=[layers.{kind}(2), layers.Conv{len(after) - 2}D({after[-1]}, 1)]."
+        )
     strides = _strides(before, after, branch, name)
-    if projection is None:
+    if how is None:
         raise FuncnetError(
             f'Residual "{name}": the branch changes the shape from {before} to {after} and '
             'projection=None. Use projection="auto" for a 1x1 projection on the shortcut, '
             "or keep the branch's channels and stride unchanged."
         )
-    if projection == "auto":
-        projection = _projection(after, strides, f"{name}_projection")
-    elif not callable(projection):
-        raise FuncnetError(
-            f'Residual "{name}": projection must be "auto", None or a Keras layer. '
-            f"Received: projection={projection!r}."
-        )
-    shortcut = call(projection, x, where=f'the shortcut of residual "{name}"')
-    if tuple(shortcut.shape) != after:
-        raise FuncnetError(
-            f'Residual "{name}": the projection maps the shortcut to {tuple(shortcut.shape)}, '
-            f"but the branch gives {after}. Make the projection output {after}."
-        )
-    return call(kl.Add(name=f"{name}_add"), [shortcut, y], where=f'residual "{name}"')
+    layer = _projection(after, strides, f"{name}_projection")
+    return call(layer, x, where=f'the shortcut of residual "{name}"')
+
+
+def _finish(add: Any, pair: list[Any], post: Layers | None, where: str) -> Any:
+    total = call(add, pair, where=where)
+    return total if post is None else apply(total, as_list(post), f"post= of {where}")
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    pairs = zip(a, b, strict=False)
+    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in pairs)
+
+
+def _shrinkers(branch: list[Any]) -> list[Any]:
+    """Layers of the branch whose valid padding always shrinks the size."""
+    return [
+        layer
+        for layer in branch
+        if getattr(layer, "padding", None) == "valid"
+        and max(getattr(layer, "kernel_size", getattr(layer, "pool_size", (1,)))) > 1
+    ]
+
+
+def _check_padding(
+    before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str
+) -> None:
+    """Valid padding shrinks every size, known or not: refused at build time."""
+    culprits = _shrinkers(branch)
+    if not culprits or len(before) != len(after):
+        return
+    _strides(before, after, branch, name, unknown=any(d is None for d in before[1:-1]))
 
 
 def _strides(
-    before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str
+    before: tuple[Any, ...],
+    after: tuple[Any, ...],
+    branch: list[Any],
+    name: str,
+    *,
+    unknown: bool = False,
 ) -> tuple[int, ...]:
     """The stride the branch applies per spatial axis, or an error if it also crops."""
     spatial_in, spatial_out = before[1:-1], after[1:-1]
-    if spatial_in == spatial_out:
+    if spatial_in == spatial_out and not unknown:
         return (1,) * len(spatial_in)
     stride = [1] * len(spatial_in)
     for layer in branch:
@@ -97,22 +188,18 @@ def _strides(
             stride[axis] *= s
     pairs = zip(spatial_in, stride, strict=True)
     expected = tuple(None if d is None else math.ceil(d / s) for d, s in pairs)
-    if expected == spatial_out:
+    if expected == spatial_out and not (unknown and _shrinkers(branch)):
         return tuple(stride)
-    culprits = [
-        layer
-        for layer in branch
-        if getattr(layer, "padding", None) == "valid"
-        and max(getattr(layer, "kernel_size", getattr(layer, "pool_size", (1,)))) > 1
-    ]
+    culprits = _shrinkers(branch)
     names = ", ".join(f'"{layer.name}"' for layer in culprits)
     verb = "uses" if len(culprits) == 1 else "use"
     why = f' {names} {verb} padding="valid", which shrinks it.' if culprits else ""
     example = (
         _same_padding_example(culprits[0]) if culprits else 'layers.Conv2D(32, 3, padding="same")'
     )
+    sizes = "sizes only known at run time" if unknown else f"size from {before} to {after}"
     raise FuncnetError(
-        f'Residual "{name}": the branch changes the spatial size from {before} to {after}, '
+        f'Residual "{name}": the branch changes the spatial {sizes}, '
         f'so x + F(x) cannot be added.{why} Use padding="same" in the branch\'s layers '
         f"(e.g. {example}) so only strides change the size."
     )

@@ -38,9 +38,8 @@ class SharedBlock:
             raise FuncnetError(
                 f'Shared block "{self.name}" was built for {describe(self._first)} and '
                 f"cannot take {describe(x)}: its one set of weights expects the shape of "
-                "its first input. Project both inputs to one width first (e.g. "
-                "fn.stack(x, layers.Dense(n)) on each, then the shared block), or give each "
-                f"input its own layers. Keras said: {keras_said(err)}"
+                f"its first input. {_fix(self._first, x)}, or give each input its own "
+                f"layers. Keras said: {keras_said(err)}"
             ) from None
         if self._first is None:
             self._first = x
@@ -85,3 +84,18 @@ def shared(layers: Layers, name: str | None = None) -> SharedBlock:
             getattr(items[0], "name", None) if len(items) == 1 else None
         ) or f"shared_{keras.backend.get_uid('funcnet_shared')}"
     return SharedBlock(items, name)
+
+
+def _fix(first: Any, other: Any) -> str:
+    """The advice that fits: images of two sizes are resized, vectors projected."""
+    a, b = tuple(first.shape), tuple(other.shape)
+    if len(a) == len(b) == 4 and a[1:-1] != b[1:-1]:  # images of two sizes
+        size = ", ".join(str(d) for d in a[1:-1])
+        return (
+            f"Resize the other input to {a[1:-1]} first (e.g. fn.stack(x, "
+            f"layers.Resizing({size})), then the shared block)"
+        )
+    return (
+        "Project both inputs to one width first (e.g. fn.stack(x, layers.Dense(n)) on each, "
+        "then the shared block)"
+    )

@@ -18,7 +18,9 @@ def stack(x: Any, layers: Layers) -> Any:
     Args:
         x: A Keras tensor, e.g. an input from `fn.inputs`.
         layers: A Keras layer, any callable on tensors (a `fn.shared` block, a function),
-            or a list of them.
+            or a list of them. An attention layer (e.g. `layers.MultiHeadAttention`)
+            attends over the tensor it is given (self-attention); the item
+            `(attention_layer, context)` attends over `context` (cross-attention).
 
     Returns:
         The tensor after the last layer.
@@ -34,44 +36,89 @@ def stack(x: Any, layers: Layers) -> Any:
         >>> audio = fn.inputs(audio=(10,))["audio"]
         >>> fn.stack(audio, [layers.Dense(20), layers.Dense(10)]).shape
         (None, 10)
+        >>> ins = fn.inputs(words=(12, 16), image=(5, 16))
+        >>> fn.stack(ins["words"], layers.MultiHeadAttention(2, 8)).shape
+        (None, 12, 16)
+        >>> fn.stack(ins["words"], (layers.MultiHeadAttention(2, 8), ins["image"])).shape
+        (None, 12, 16)
     """
     if not is_keras_tensor(x):
         raise FuncnetError(
             "fn.stack needs a Keras tensor to apply layers to, such as an input from "
             f"fn.inputs. Received: x={shown(x)}."
         )
-    steps = as_list(layers)
+    return apply(x, as_list(layers), "fn.stack")
+
+
+def apply(x: Any, steps: list[Any], where: str) -> Any:
+    """Applies `steps` in order; messages say "item i of <where>"."""
     if not steps:
-        raise FuncnetError("fn.stack needs at least one layer. Received: layers=[].")
+        raise FuncnetError(f"{where} needs at least one layer. Received: layers=[].")
     for i, layer in enumerate(steps):
+        other = None
+        if _is_pair(layer):
+            layer, other = layer  # (attention layer, context): cross-attention
+            if not is_keras_tensor(other):
+                raise FuncnetError(
+                    f"{where}: item {i} is (attention layer, context), and the context must be "
+                    f"a Keras tensor to attend over. Received: {shown(other)}."
+                )
         if not callable(layer):
             raise FuncnetError(
-                f"fn.stack: item {i} of layers is not a layer or a callable. "
+                f"{where}: item {i} of layers is not a layer or a callable. "
                 f"Received: {shown(layer)}."
             )
-        x = call(layer, x, where=f"item {i} of fn.stack")
+        x = call(layer, x, where=f"item {i} of {where}", other=other)
     return x
 
 
 def as_list(layers: Layers) -> list[LayerLike]:
-    """A single layer or a sequence of layers, as a list."""
+    """A single layer (or one `(attention, context)` item) or a sequence of them, as a list."""
+    if _is_pair(layers):
+        return [layers]  # type: ignore[list-item]
     return list(layers) if isinstance(layers, (list, tuple)) else [layers]  # type: ignore[list-item]
 
 
-def call(layer: LayerLike, x: Any, *, where: str) -> Any:
+def call(layer: LayerLike, x: Any, *, where: str, other: Any = None) -> Any:
     """Calls `layer` on `x`, turning a Keras error into one that names both.
 
-    Raises:
-        FuncnetError: the layer cannot take `x`, or its output lost the batch axis.
+    An attention layer given one tensor attends over it (self-attention); given
+    `other`, it attends from `x` over `other` (cross-attention). Any other layer that
+    needs several tensors is refused with the fix.
     """
+    import keras
+
     name = getattr(layer, "name", type(layer).__name__)
+    if other is not None and not isinstance(layer, _attention()):
+        raise FuncnetError(
+            f'Layer "{name}" ({where}) was given a second tensor, but only attention layers '
+            "take one in fn.stack: (layer, context). Merge tensors with fn.merge."
+        )
+    several = (keras.layers.Attention, keras.layers.AdditiveAttention, *_merging())
+    one = is_keras_tensor(x)
+    if isinstance(layer, several) and other is None and one:
+        raise FuncnetError(
+            f'Layer "{name}" ({type(layer).__name__}, {where}) needs several tensors, but '
+            f"fn.stack gives it one, {describe(x)}. To combine branches, use fn.merge([a, b], "
+            f'"add") or fn.merge([a, b], layers.{type(layer).__name__}()); for attention over '
+            "another tensor, write (layer, context) in the stack."
+        )
     try:
-        out = layer(x)
+        if isinstance(layer, _attention()) and one:
+            context = x if other is None else other
+            if isinstance(layer, (keras.layers.Attention, keras.layers.AdditiveAttention)):
+                out = layer([x, context])
+            else:
+                attend: Any = layer  # query and value: two arguments
+                out = attend(x, context)
+        else:
+            out = layer(x)
     except FuncnetError:
         raise
     except (ValueError, TypeError, NotImplementedError) as err:
+        given = "; ".join(describe(t) for t in x) if isinstance(x, list) else describe(x)
         raise FuncnetError(
-            f'Layer "{name}" ({where}) cannot take {describe(x)}: {keras_said(err)}'
+            f'Layer "{name}" ({where}) cannot take {given}: {keras_said(err)}'
         ) from None
     shape, fed = getattr(out, "shape", None), getattr(x, "shape", None)
     if is_keras_tensor(out) and fed and fed[0] is None and shape and shape[0] is not None:
@@ -84,3 +131,31 @@ def call(layer: LayerLike, x: Any, *, where: str) -> Any:
             'output_mode="int" followed by layers.CategoryEncoding.'
         )
     return out
+
+
+def _is_pair(item: Any) -> bool:
+    """An `(attention layer, context)` item of a stack."""
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and (is_keras_tensor(item[1]) or isinstance(item[0], _attention()))
+    )
+
+
+def _attention() -> tuple[type, ...]:
+    """Attention layers: given one tensor, they attend over it (self-attention)."""
+    import keras
+
+    return (
+        keras.layers.MultiHeadAttention,
+        keras.layers.GroupQueryAttention,
+        keras.layers.Attention,
+        keras.layers.AdditiveAttention,
+    )
+
+
+def _merging() -> tuple[type, ...]:
+    import keras
+
+    kinds = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
+    return tuple(getattr(keras.layers, k) for k in kinds)

@@ -10,9 +10,9 @@ funcnet head, or read from the output layer); every caller asks it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -110,57 +110,168 @@ tasks.register(
 tasks.register("regression", Task("linear", 1, "mse", ("mae",)))
 
 
-# The name funcnet's Head layer is registered under with Keras (see funcnet/_heads.py).
+# The names funcnet's output layers are registered under with Keras (funcnet/_heads.py):
+# a Dense head, and the activation that ends a head built from the user's own layer.
 HEAD_REGISTERED_NAME = "funcnet>Head"
+HEAD_REGISTERED_NAMES = frozenset({HEAD_REGISTERED_NAME, "funcnet>HeadActivation"})
+
+
+class Decision(NamedTuple):
+    """What an output predicts, decided once and handed to every caller.
+
+    Attributes:
+        task: The task name, or None when it cannot be told.
+        reason: Why the task cannot be told ("" when it can).
+        logits: True when the output holds raw scores of a classifier, so its loss and
+            metrics must take logits (`from_logits=True`).
+        could_be: When the task cannot be told, the tasks it may be, to show the user.
+    """
+
+    task: str | None
+    reason: str = ""
+    logits: bool = False
+    could_be: tuple[str, ...] = ()
 
 
 def task_of(layer: Any) -> str | None:
     """Returns the task recorded on an output layer funcnet made (`fn.head`), else None."""
     import keras
 
-    if keras.saving.get_registered_name(type(layer)) != HEAD_REGISTERED_NAME:
+    if keras.saving.get_registered_name(type(layer)) not in HEAD_REGISTERED_NAMES:
         return None
     return getattr(layer, "task", None)
 
 
-def output_task(tensor: Any, declared: str | None = None) -> tuple[str | None, str]:
+def output_task(tensor: Any, declared: str | None = None) -> Decision:
     """An output's task: the one declared, else its head's, else read from its layer.
 
-    Returns:
-        (task, "") or (None, the reason the task cannot be told).
-    """
-    if declared is not None:
-        return declared, ""
-    recorded = task_of(producer(tensor))
-    return (recorded, "") if recorded is not None else infer_task(tensor)
-
-
-def infer_task(tensor: Any) -> tuple[str | None, str]:
-    """Reads an output's task from its layer's activation and width.
+    A declared classification task on an output whose activation is linear means raw
+    scores (logits); a funcnet head records its own choice (`fn.head(..., logits=True)`).
 
     Returns:
-        (task, "") when the layer says it unambiguously, else (None, the reason).
+        A `Decision`: (task, "", logits) or (None, the reason the task cannot be told).
     """
+    layer = producer(tensor)
+    recorded = task_of(layer)
+    if declared is None and recorded is not None:
+        return Decision(recorded, "", bool(getattr(layer, "logits", False)))
+    if declared is None:
+        return infer_task(tensor)
+    if recorded == declared:
+        return Decision(declared, "", bool(getattr(layer, "logits", False)))
+    probability = declared in tasks and tasks[declared].activation in _PROBABILITIES
+    return Decision(declared, "", probability and _activation(layer) == "linear")
+
+
+# Activations whose outputs are probabilities; a linear layer before them gives logits.
+_PROBABILITIES = ("sigmoid", "softmax")
+
+
+def _activation(layer: Any) -> str | None:
     import keras
 
-    layer = producer(tensor)
-    act = getattr(getattr(layer, "activation", None), "__name__", None)
     if isinstance(layer, keras.layers.Softmax):
-        act = "softmax"
+        return "softmax"
+    act = getattr(layer, "activation", None)
+    if isinstance(layer, keras.layers.Activation) and isinstance(act, str):
+        return act
+    return getattr(act, "__name__", None) if act is not None else "linear"
+
+
+def infer_task(tensor: Any) -> Decision:
+    """Reads an output's task from its layer's activation and width.
+
+    Raw scores (a linear activation) are never guessed: they may be a regression or the
+    logits of a classifier, and a wrong guess trains the wrong loss without a word.
+
+    Returns:
+        A `Decision` with the task when the layer says it unambiguously, else the reason.
+    """
+    layer = producer(tensor)
+    act = _activation(layer)
     units = tensor.shape[-1]
     kind = type(layer).__name__
     seen = f'layer "{layer.name}" ({kind}, activation {act or "unknown"}, units={units})'
     if act == "sigmoid" and units == 1:
-        return "binary", ""
+        return Decision("binary")
     if act == "softmax" and units is not None and units > 1:
-        return "multiclass", ""
+        return Decision("multiclass")
     if act == "linear":
-        return "regression", ""
+        return Decision(
+            None,
+            f'{seen} gives raw scores, which may be a regression (task "regression") or '
+            'the logits of a classifier (e.g. task "multiclass", trained from_logits)',
+            could_be=("regression", "binary" if units == 1 else "multiclass"),
+        )
     if act == "sigmoid":
-        return None, (
+        return Decision(
+            None,
             f'{seen} may be multi-label classification (0/1 targets, task "multilabel") '
-            'or values in [0, 1] such as pixel intensities (task "regression")'
+            'or values in [0, 1] such as pixel intensities (task "regression")',
+            could_be=("multilabel", "regression"),
         )
     if act == "softmax":
-        return None, f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)"
-    return None, f"funcnet cannot tell the task of {seen}"
+        return Decision(
+            None,
+            f"{seen} is a softmax over one unit, which always outputs 1.0 (use sigmoid)",
+            could_be=("binary",),
+        )
+    return Decision(None, f"funcnet cannot tell the task of {seen}", could_be=("regression",))
+
+
+# Set by fn.compile: output name -> the task whose targets its loss trains on (None: no
+# checks known), so that fn.check_data checks targets against what is really trained.
+TRAINED_TASKS = "_funcnet_trained_tasks"
+
+# What the targets of a known loss look like: a task whose target checks fit them.
+# "zero_one" is "binary" over one unit, else "multilabel"; one-hot rows are 0/1 rows.
+_LOSS_TARGETS = {
+    "sparse_categorical_crossentropy": "multiclass",
+    "categorical_crossentropy": "zero_one",
+    "categorical_focal_crossentropy": "zero_one",
+    "binary_crossentropy": "zero_one",
+    "binary_focal_crossentropy": "zero_one",
+}
+
+
+def loss_name(loss: Any) -> str | None:
+    """The snake-case name of a Keras loss given as a string, function or object."""
+    if isinstance(loss, str):
+        return loss.lower()
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None)
+    if isinstance(loss, dict):  # a serialized loss, as Keras may keep it after loading
+        name = loss.get("config", {}).get("name") if isinstance(loss.get("config"), dict) else None
+        name = name or loss.get("class_name")
+    return name if isinstance(name, str) else None
+
+
+def targets_from_loss(loss: Any, units: Any, task: str | None) -> str | None:
+    """The task whose target checks fit `loss`; a loss funcnet does not know keeps `task`.
+
+    Overriding a head's loss with another of the same family (a weighted or focal
+    cross-entropy) must not switch off the checks of its targets.
+    """
+    kind = _LOSS_TARGETS.get(loss_name(loss) or "")
+    if kind == "zero_one":
+        return "binary" if units == 1 else "multilabel"
+    return kind or task
+
+
+def targets_task(model: Any, name: str, tensor: Any) -> str | None:
+    """The task whose target checks apply to output `name`, from what really trains it.
+
+    After `fn.compile` in this session: what it recorded. A model compiled elsewhere or
+    loaded from a `.keras` file: read from its compiled loss (`model.loss`, which Keras
+    saves), so a head trained with `categorical_crossentropy` takes one-hot targets.
+    Otherwise the output's own task.
+    """
+    trained = getattr(model, TRAINED_TASKS, None)
+    if trained is not None and name in trained:
+        return trained[name]
+    task = output_task(tensor).task
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, Mapping):  # after loading, Keras keeps a dict-like wrapper
+        loss = loss.get(name)
+    elif isinstance(loss, (list, tuple)):
+        loss = None  # positional losses: funcnet never matches them by position
+    return task if loss is None else targets_from_loss(loss, tensor.shape[-1], task)

@@ -202,13 +202,17 @@ def _resnet_trunk(
     for stage, width in enumerate(filters):
         for block in range(blocks):
             step = 2 if image and stage > 0 and block == 0 else 1
+            block_name = f"{name or 'resnet'}_s{stage + 1}b{block + 1}"
+            # The recipe widens vectors by design, so it asks for their projection itself.
+            widens = not image and x.shape[-1] != width
             x = residual(
                 x,
                 [
                     _layer(image, width, kernel_size, step, "relu"),
                     _layer(image, width, kernel_size, 1, None),
                 ],
-                name=f"{name or 'resnet'}_s{stage + 1}b{block + 1}",
+                projection=kl.Dense(width, name=f"{block_name}_projection") if widens else "auto",
+                name=block_name,
             )
             x = stack(x, kl.Activation("relu"))
     if image:

@@ -88,7 +88,10 @@ def test_residual_projects_only_when_needed(
 
 def test_residual_dense_projection_for_vectors() -> None:
     x = fn.inputs(v=(10,))["v"]
-    y = fn.residual(x, layers.Dense(6), name="mlp")
+    # On vectors the projection is asked for (issue 11); "auto" refuses a width change.
+    y = fn.residual(
+        x, layers.Dense(6), projection=layers.Dense(6, name="mlp_projection"), name="mlp"
+    )
     m = fn.model({"v": x}, fn.head(y, "out", "regression"))
     assert isinstance(m.get_layer("mlp_projection"), layers.Dense)
 

@@ -271,7 +271,8 @@ def test_fit_passes_datasets_to_keras_unchecked(compiled: keras.Model) -> None:
 def test_fit_single_output_list_model_gets_a_bare_array() -> None:
     # A one-output model is given its targets as one array, the form Keras expects.
     x = keras.Input((3,), name="x")
-    model = fn.compile(keras.Model([x], [layers.Dense(1, name="price")(x)]))
+    price = layers.Dense(1, name="price")(x)  # raw scores: its task is asked for (issue 11)
+    model = fn.compile(keras.Model([x], [price]), tasks={"price": "regression"})
     history = fn.fit(model, [np.ones((4, 3))], {"price": np.ones((4, 1))}, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
 

@@ -51,6 +51,7 @@ def test_there_are_notebooks() -> None:
         "04_residual.ipynb",
         "05_multi_output.ipynb",
         "06_structured_data.ipynb",
+        "07_segmentation.ipynb",
     ]
 
 

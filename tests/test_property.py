@@ -108,7 +108,9 @@ def build_funcnet(spec: Spec) -> keras.Model:
     if spec.trunk:
         x = fn.stack(x, [layers.Dense(w, activation="relu") for w in spec.trunk])
     if spec.residual is not None:
-        x = fn.residual(x, layers.Dense(spec.residual))
+        # A vector width change is bridged only when asked for (issue 11).
+        asked = None if x.shape[-1] == spec.residual else layers.Dense(spec.residual)
+        x = fn.residual(x, layers.Dense(spec.residual), projection=asked or "auto")
     return fn.model(ins, [fn.head(x, name, task, units) for name, task, units in spec.heads])
 
 
