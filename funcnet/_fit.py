@@ -19,6 +19,7 @@ from funcnet._data import data_error, data_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
 from funcnet._errors import FuncnetError, did_you_mean
 from funcnet._graph import named_inputs, named_outputs, structure
+from funcnet._history import check_fit
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
 
@@ -67,6 +68,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
     for key in fit_kwargs:
         if key not in allowed:
             raise FuncnetError(f"Unknown option {key}= for model.fit.{did_you_mean(key, allowed)}")
+    check_fit(model, fit_kwargs)  # names Keras cannot use; callbacks monitoring wrong keys
     if _is_arrays(x):
         problems, x_named, y_named = data_problems(model, x, y)
         validation = fit_kwargs.get("validation_data")

@@ -8,6 +8,7 @@ import keras
 
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import is_keras_tensor
+from funcnet._names import check_name
 from funcnet._stack import call
 from funcnet._tasks import tasks
 
@@ -62,6 +63,7 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
     """
     if not isinstance(name, str) or not name:
         raise FuncnetError(f"A head needs a non-empty string name. Received: name={name!r}.")
+    check_name(name, "Head")
     if not is_keras_tensor(x):
         raise FuncnetError(
             f'Head "{name}" needs a Keras tensor to read, such as a layer\'s output in the '

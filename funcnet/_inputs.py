@@ -7,6 +7,7 @@ from typing import Any
 import keras
 
 from funcnet._errors import FuncnetError
+from funcnet._names import check_name
 
 _EXAMPLE = 'e.g. fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))'
 
@@ -39,6 +40,7 @@ def inputs(**named: Any) -> dict[str, Any]:
 
 
 def _input(name: str, spec: Any) -> Any:
+    check_name(name, "Input")
     shape, dtype = _split(spec)
     if isinstance(shape, int) and not isinstance(shape, bool):
         shape = (shape,)

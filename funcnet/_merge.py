@@ -9,6 +9,7 @@ from keras import layers
 
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_name
 from funcnet._registry import Registry
 from funcnet._stack import call
 
@@ -56,6 +57,8 @@ def merge(
         ((None, 64), (None, 32))
     """
     make = merges[how]
+    if name is not None:
+        check_name(name, f'Merge "{how}"')
     if isinstance(tensors, Mapping):
         named = dict(tensors)
     elif isinstance(tensors, (list, tuple)):

@@ -10,6 +10,7 @@ from keras import layers as kl
 
 from funcnet._errors import FuncnetError, shown
 from funcnet._graph import is_keras_tensor
+from funcnet._names import check_name
 from funcnet._stack import Layers, as_list, call, stack
 
 
@@ -49,6 +50,8 @@ def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None 
     """
     if not is_keras_tensor(x):
         raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={shown(x)}.")
+    if name is not None:
+        check_name(name, "Residual block")
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
     branch = as_list(layers)
     y = stack(x, branch)

@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._fresh import check_stack_item
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_layer_names
 
 LayerLike = Callable[[Any], Any]
 Layers = LayerLike | Sequence[LayerLike]
@@ -49,6 +51,8 @@ def stack(x: Any, layers: Layers) -> Any:
                 f"fn.stack: item {i} of layers is not a layer or a callable. "
                 f"Received: {shown(layer)}."
             )
+        check_layer_names([layer], f"item {i} of fn.stack")
+        check_stack_item(steps, i)
         x = call(layer, x, where=f"item {i} of fn.stack")
     return x
 
