@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import keras
@@ -76,10 +77,11 @@ def head(x: Any, name: str, task: str, units: int | None = None, **dense_kwargs:
             f'Head "{name}" has task "{task}", which needs units= (e.g. the number of '
             f'classes): fn.head(x, "{name}", "{task}", units=10).'
         )
-    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
         raise FuncnetError(
             f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
         )
+    units = int(units)  # np.int64 from a config or an array's shape is a whole number too
     dense_kwargs.setdefault("activation", spec.activation)
     try:
         layer = Head(units, task, name=name, **dense_kwargs)

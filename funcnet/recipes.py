@@ -341,7 +341,7 @@ def _heads(
     for out_name, spec in heads.items():
         if isinstance(spec, str):
             spec = {"task": spec}
-        elif isinstance(spec, tuple) and len(spec) == 2:
+        elif isinstance(spec, (tuple, list)) and len(spec) == 2:  # a list: from JSON
             spec = {"task": spec[0], "units": spec[1]}
         if not isinstance(spec, Mapping) or "task" not in spec:
             raise FuncnetError(
