@@ -54,6 +54,11 @@ def residual(x: Any, layers: Layers, projection: Any = "auto", name: str | None 
         check_name(name, "Residual block")
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
     branch = as_list(layers)
+    if not branch:
+        raise FuncnetError(
+            "fn.residual needs at least one layer in its branch F, e.g. "
+            "fn.residual(x, [layers.Dense(64, activation='relu')]). Received: layers=[]."
+        )
     y = stack(x, branch)
     before, after = tuple(x.shape), tuple(y.shape)
     if before == after:

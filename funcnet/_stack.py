@@ -51,6 +51,11 @@ def stack(x: Any, layers: Layers) -> Any:
                 f"fn.stack: item {i} of layers is not a layer or a callable. "
                 f"Received: {shown(layer)}."
             )
+        if isinstance(layer, type):  # e.g. layers.Dense: calling it would make a layer
+            raise FuncnetError(
+                f"fn.stack: item {i} of layers is the class {layer.__name__}, not a layer. "
+                f"Create the layer with its arguments, e.g. layers.{layer.__name__}(...)."
+            )
         check_layer_names([layer], f"item {i} of fn.stack")
         check_stack_item(steps, i)
         x = call(layer, x, where=f"item {i} of fn.stack")
