@@ -31,7 +31,7 @@ Strategy: TypeAlias = tf.distribute.Strategy
 # deep inside TensorFlow when measured (MirroredStrategy on 2 CPUs, 2 worker processes).
 _REPLICATED_LIMITS: dict[str, tuple[Callable[[Any], bool], Any, str]] = {
     "steps_per_execution": (
-        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 1,
+        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 1,
         1,
         "Keras runs the extra steps in a loop that TensorFlow cannot run over several "
         'replicas (it fails with "You must feed a value for placeholder tensor", '

@@ -63,7 +63,8 @@ def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
     validating = fit_kwargs.get("validation_data") is not None or bool(
         fit_kwargs.get("validation_split")
     )
-    for callback in fit_kwargs.get("callbacks") or []:
+    callbacks = fit_kwargs.get("callbacks") or []
+    for callback in callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]:
         if isinstance(callback, _MONITORS):
             _check_monitor(model, callback, validating)
 
@@ -192,9 +193,14 @@ def _metric_keys(model: keras.Model) -> Keys | None:
                 name = _metric_name(item)
                 if name is None:
                     return None
-                key = f"{out}_{name}" if len(names) > 1 else name
+                prefix = f"{out}_" if len(names) > 1 else ""
+                key = prefix + name
                 seen[key] = seen.get(key, 0) + 1
-                if seen[key] > 1:  # Keras numbers repeated names: accuracy, accuracy_1
+                if seen[key] > 1 and arg == "weighted_metrics":
+                    key = f"{prefix}weighted_{name}"  # Keras's name for a weighted repeat
+                    if key in keys:
+                        return None  # numbered further; not worth predicting
+                elif seen[key] > 1:  # Keras numbers repeated names: accuracy, accuracy_1
                     key = f"{key}_{seen[key] - 1}"
                 keys[key] = f'metric "{name}" of output "{out}"'
     return keys

@@ -73,4 +73,4 @@ def _split(spec: Any) -> tuple[Any, str | None]:
 
 
 def _is_dim(d: Any) -> bool:
-    return d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0)
+    return d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and int(d) > 0)

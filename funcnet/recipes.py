@@ -24,6 +24,7 @@ from funcnet._heads import head
 from funcnet._inputs import inputs as make_inputs
 from funcnet._merge import merge as merge_tensors
 from funcnet._model import model as make_model
+from funcnet._names import check_name
 from funcnet._residual import residual
 from funcnet._shared import shared
 from funcnet._stack import Layers, as_list, stack
@@ -173,6 +174,8 @@ def resnet(
         >>> m.output_shape
         (None, 10)
     """
+    if name is not None:  # before the blocks named after it ("<name>_s1b1")
+        check_name(name, "Model", model=True)
     ins = _inputs(inputs)
     if len(ins) != 1:
         raise FuncnetError(

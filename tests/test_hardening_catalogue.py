@@ -478,6 +478,9 @@ SETUPS = {
         metrics={"o1": ["mae", keras.metrics.RootMeanSquaredError(name="rmse"), my_metric, "mae"]},
     ),
     "single-output": lambda: _single_with_metric(my_metric),
+    "weighted-metrics-repeating-metrics": lambda: fn.compile(
+        _two("o1", "o2"), weighted_metrics={"o1": ["mae"], "o2": ["mse"]}
+    ),
     "list-outputs-compiled-by-keras": _compiled_by_keras,
 }
 

@@ -312,6 +312,12 @@ CASES: dict[str, Case] = {
         "models",
         "raw ValueError",
     ),
+    "recipes/resnet-model-name-with-space": Case(
+        lambda t: fn.recipes.resnet(
+            {"a": (3,)}, filters=(4,), heads={"y": "binary"}, name="my resnet"
+        ),
+        r'^Model name "my resnet"',
+    ),
     "recipes/resnet-numpy-blocks": Case(
         lambda t: fn.recipes.resnet(
             {"a": (3,)}, filters=(4,), blocks=np.int64(1), heads={"y": "binary"}
@@ -427,6 +433,12 @@ CASES: dict[str, Case] = {
         r'"tokens".*50',
         "data",
         "raw InvalidArgumentError",
+    ),
+    "fit/callbacks-not-a-list": Case(
+        lambda t: fit(callbacks=keras.callbacks.TerminateOnNaN()),
+        r"callbacks",
+        "data",
+        "raw TypeError ('TerminateOnNaN' object is not iterable) in fn.fit's per-batch check",
     ),
     "fit/monitor-misspelled": Case(
         lambda t: fit(validation_split=0.25, callbacks=[ES(monitor="val_odd_acc")]),
