@@ -45,21 +45,21 @@ def check_output_names(names: Sequence[str]) -> None:
 
 
 def check_compiled(model: keras.Model) -> None:
-    """After compiling: refuses metric names that collide with other logged keys."""
-    metrics = _metric_keys(model)
-    if metrics is not None:
-        _refuse_clashes(_loss_keys(_output_names(model)), metrics)
+    """After compiling: refuses output and metric names whose logged keys collide."""
+    _refuse_clashes(_loss_keys(_output_names(model)), _metric_keys(model) or {})
 
 
 def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
     """Checks a fit before it starts: the model's names, and what each callback monitors.
 
     Raises:
-        FuncnetError: a name Keras cannot use; a callback monitoring a key the fit will
-            not log (with "did you mean"), or a validation key in a fit without validation
-            data; a per-output or custom key with `mode="auto"`, which Keras cannot decide.
+        FuncnetError: a name Keras cannot use; logged keys that collide; a callback
+            monitoring a key the fit will not log (with "did you mean"), or a validation
+            key in a fit without validation data; a per-output or custom key with
+            `mode="auto"`, which Keras cannot decide.
     """
     check_model_names(model)
+    check_compiled(model)  # also for a model compiled with model.compile
     validating = fit_kwargs.get("validation_data") is not None or bool(
         fit_kwargs.get("validation_split")
     )

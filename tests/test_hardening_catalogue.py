@@ -275,6 +275,14 @@ HISTORY: dict[str, Row] = {
         ),
         r'History key "o1_loss" would hold both the loss of output "o1" and metric "loss"',
     ),
+    "fit-raw-compiled-outputs-clash": (
+        lambda: fn.fit(
+            (lambda m: (m.compile(loss="mse"), m)[1])(_raw("raw", "z", "val_z")),
+            {"x": np.zeros((4, 3))},
+            {"z": np.zeros((4, 1)), "val_z": np.zeros((4, 1))},
+        ),
+        r'Output "val_z" clashes',
+    ),
     "monitor-misspelled-acc": (
         lambda: _fit_with(
             keras.callbacks.EarlyStopping(monitor="val_o1_acc"), validation_split=0.25
