@@ -210,6 +210,18 @@ SHARING: dict[str, Row] = {
         lambda: (lambda m: fn.stack(_ab()["a"], [m, m]))(_sub_model("proj")),
         r'Layer "encoder" \(Functional\) is both item 0 and item 1',
     ),
+    "shared-block-same-layer-twice": (
+        lambda: (lambda d: fn.shared([d, d], name="enc"))(DENSE(4, name="twice"))(_ab()["a"]),
+        r'Layer "twice" \(Dense\) is both item 0 and item 1',
+    ),
+    "siamese-encoder-same-layer-twice": (
+        lambda: (
+            lambda d: fn.recipes.siamese(
+                {"l": (4,), "r": (4,)}, encoder=[d, d], heads={"y": "binary"}
+            )
+        )(DENSE(4, name="twice")),
+        r'Layer "twice" \(Dense\) is both item 0 and item 1',
+    ),
     "encoders-dict-same-layer": (
         lambda: (
             lambda d: fn.recipes.multi_input(
