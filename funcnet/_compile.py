@@ -33,6 +33,8 @@ from funcnet._distribute import (
 )
 from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
 from funcnet._graph import is_single_output, named_outputs
+from funcnet._history import check_compiled, check_output_names
+from funcnet._names import check_model_names
 from funcnet._presets import presets
 from funcnet._tasks import TRAINED_TASKS, output_task, targets_from_loss
 from funcnet._tasks import tasks as task_registry
@@ -102,6 +104,8 @@ def compile(
           - loss_weights: Unknown output "od". Expected one of: digit, odd. Did you mean "odd"?
     """
     outputs = named_outputs(model)
+    check_model_names(model)  # before Keras traces a name it cannot use
+    check_output_names(list(outputs))
     names = list(outputs)
     problems: list[str] = []
     loss_map = _by_output("loss", loss, names, problems)
@@ -151,6 +155,7 @@ def compile(
         raise FuncnetError(
             f'Keras could not compile model "{model.name}": {keras_said(err)}'
         ) from None
+    check_compiled(model)  # metric names that would hide another logged value
     setattr(model, TRAINED_TASKS, trained)
     multi_worker_fixes(model)
     return model

@@ -14,6 +14,7 @@ tests/test_distribute.py.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
@@ -30,7 +31,7 @@ Strategy: TypeAlias = tf.distribute.Strategy
 # deep inside TensorFlow when measured (MirroredStrategy on 2 CPUs, 2 worker processes).
 _REPLICATED_LIMITS: dict[str, tuple[Callable[[Any], bool], Any, str]] = {
     "steps_per_execution": (
-        lambda v: isinstance(v, int) and v > 1,
+        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 1,
         1,
         "Keras runs the extra steps in a loop that TensorFlow cannot run over several "
         'replicas (it fails with "You must feed a value for placeholder tensor", '

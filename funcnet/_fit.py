@@ -29,6 +29,7 @@ from funcnet._datasets import is_dataset, is_py_dataset, stream_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
 from funcnet._errors import FuncnetError, did_you_mean
 from funcnet._graph import named_inputs, named_outputs, structure
+from funcnet._history import check_fit
 from funcnet._weights import sample_weights, stream_class_weight, weight_problems
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
@@ -87,6 +88,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
     for key in fit_kwargs:
         if key not in allowed:
             raise FuncnetError(f"Unknown option {key}= for model.fit.{did_you_mean(key, allowed)}")
+    check_fit(model, fit_kwargs)  # names Keras cannot use; callbacks monitoring wrong keys
     problems = _option_problems(fit_kwargs)
     if is_dataset(x) or is_py_dataset(x):
         if y is not None:

@@ -9,12 +9,14 @@ holds raw scores (`logits=True`) in their Keras config, so `fn.compile` and
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import keras
 
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import calls, is_keras_tensor
+from funcnet._names import check_name
 from funcnet._stack import Layers, as_list, call, stack
 from funcnet._tasks import Task, tasks
 
@@ -111,6 +113,7 @@ def head(
     """
     if not isinstance(name, str) or not name:
         raise FuncnetError(f"A head needs a non-empty string name. Received: name={name!r}.")
+    check_name(name, "Head")
     if not is_keras_tensor(x):
         raise FuncnetError(
             f'Head "{name}" needs a Keras tensor to read, such as a layer\'s output in the '
@@ -127,10 +130,11 @@ def head(
             f'Head "{name}" has task "{task}", which needs units= (e.g. the number of '
             f'classes): fn.head(x, "{name}", "{task}", units=10).'
         )
-    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
         raise FuncnetError(
             f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
         )
+    units = int(units)  # np.int64 from a config or an array's shape is a whole number too
     asked = dense_kwargs.pop("activation", _UNSET)
     activation = _activation(name, task, spec, units, logits, asked)
     try:

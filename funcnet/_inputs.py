@@ -8,11 +8,13 @@ inside the model, so the saved model takes raw values.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import keras
 
 from funcnet._errors import FuncnetError
+from funcnet._names import check_name
 
 _EXAMPLE = 'e.g. fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))'
 
@@ -49,8 +51,9 @@ def inputs(**named: Any) -> dict[str, Any]:
 
 
 def _input(name: str, spec: Any) -> Any:
+    check_name(name, "Input")
     shape, dtype = _split(spec)
-    if isinstance(shape, int) and not isinstance(shape, bool):
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)) or not all(_is_dim(d) for d in shape):
         raise FuncnetError(
@@ -58,8 +61,9 @@ def _input(name: str, spec: Any) -> Any:
             f"batch axis, or () for one value per sample ({_EXAMPLE}). Received: "
             f"{name}={spec!r}."
         )
+    shape = tuple(None if d is None else int(d) for d in shape)  # np.int64 dims too
     try:
-        return keras.Input(shape=tuple(shape), dtype=dtype, name=name)
+        return keras.Input(shape=shape, dtype=dtype, name=name)
     except (ValueError, TypeError) as err:
         raise FuncnetError(
             f'Input "{name}" has a dtype Keras does not know. Expected e.g. "float32" or '
@@ -72,12 +76,12 @@ def _split(spec: Any) -> tuple[Any, str | None]:
     if (
         isinstance(spec, (tuple, list))
         and len(spec) == 2
-        and isinstance(spec[0], (tuple, list, int))
-        and not isinstance(spec[1], (int, type(None)))
+        and isinstance(spec[0], (tuple, list, numbers.Integral))
+        and not isinstance(spec[1], (numbers.Integral, type(None)))
     ):
         return spec[0], spec[1]
     return spec, None
 
 
 def _is_dim(d: Any) -> bool:
-    return d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+    return d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and int(d) > 0)

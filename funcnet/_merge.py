@@ -16,6 +16,7 @@ from keras import layers
 from funcnet._distances import CosineDistance, EuclideanDistance, ManhattanDistance
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_name
 from funcnet._registry import Registry
 from funcnet._stack import call
 
@@ -113,6 +114,8 @@ def merge(
         make: Callable[..., Any] = lambda **_: given  # noqa: E731 - the user's own layer
     else:
         make = merges[how]
+        if name is not None:
+            check_name(name, f'Merge "{how}"')
     if isinstance(tensors, Mapping):
         named = dict(tensors)
     elif isinstance(tensors, (list, tuple)):

@@ -9,6 +9,8 @@ import keras
 
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import describe, is_keras_tensor, producer, source_inputs
+from funcnet._history import check_output_names
+from funcnet._names import check_model_names, check_name
 
 
 def model(inputs: Any, outputs: Any, name: str | None = None) -> keras.Model:
@@ -41,19 +43,24 @@ def model(inputs: Any, outputs: Any, name: str | None = None) -> keras.Model:
         >>> list(m.output), m.count_params()
         (['fake', 'score'], 62)
     """
+    if name is not None:
+        check_name(name, "Model", model=True)
     named_inputs = _tensors("input", inputs)
     named_outputs = _tensors("output", outputs)
     _check_input_keys(inputs)
     _check_outputs(named_outputs, outputs)
+    check_output_names([producer(t).name for t in named_outputs.values()])
     _check_wiring(named_inputs, named_outputs)
     if len(named_outputs) > 1:
         outputs = {producer(t).name: t for t in named_outputs.values()}
     elif not is_keras_tensor(outputs):
         outputs = next(iter(named_outputs.values()))
     try:
-        return keras.Model(inputs=inputs, outputs=outputs, name=name)
+        built = keras.Model(inputs=inputs, outputs=outputs, name=name)
     except (ValueError, TypeError) as err:
         raise FuncnetError(f"Keras could not build the model: {keras_said(err)}") from None
+    check_model_names(built)  # also the layers called by hand, outside fn.stack
+    return built
 
 
 def _tensors(kind: str, value: Any) -> dict[str, Any]:

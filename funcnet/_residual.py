@@ -9,7 +9,8 @@ import keras
 from keras import layers as kl
 
 from funcnet._errors import FuncnetError, shown
-from funcnet._graph import is_keras_tensor
+from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_name
 from funcnet._stack import Layers, apply, as_list, call
 
 
@@ -72,9 +73,19 @@ def residual(
     """
     if not is_keras_tensor(x):
         raise FuncnetError(f"fn.residual needs a Keras tensor. Received: x={shown(x)}.")
+    if name is not None:
+        check_name(name, "Residual block")
+    # Messages use the name the user gave, else the tensor the block is built on: an
+    # automatic "residual_3" names nothing the user wrote.
+    where = f'residual "{name}"' if name else f"the residual block on {describe(x)}"
+    label = where[0].upper() + where[1:]
     name = name or f"residual_{keras.backend.get_uid('funcnet_residual')}"
-    where = f'residual "{name}"'
     branch = as_list(layers)
+    if not branch:
+        raise FuncnetError(
+            "fn.residual needs at least one layer in its branch F, e.g. "
+            "fn.residual(x, [layers.Dense(64, activation='relu')]). Received: layers=[]."
+        )
     y = apply(x, branch, f"the branch of {where}")
     before, after = tuple(x.shape), tuple(y.shape)
     own = projection is not None and not isinstance(projection, str)  # the user's layers
@@ -82,38 +93,45 @@ def residual(
         not own and projection not in ("auto", None)
     ):
         raise FuncnetError(
-            f'Residual "{name}": projection must be "auto", None, or a Keras layer or list of '
+            f'{label}: projection must be "auto", None, or a Keras layer or list of '
             f"layers. Received: projection={projection!r}."
         )
     if not own:
-        _check_padding(before, after, branch, name)
+        _check_padding(before, after, branch, label)
     if before == after and not own:
         return _finish(kl.Add(name=f"{name}_add"), [x, y], post, where)
     if len(before) != len(after):
         raise FuncnetError(
-            f'Residual "{name}": the branch changes the rank from {before} to {after}, so '
+            f"{label}: the branch changes the rank from {before} to {after}, so "
             "x + F(x) cannot be added. Keep the branch's output the same rank as its input "
             "(move Flatten/pooling after the residual block)."
         )
     if own:
         shortcut = apply(x, as_list(projection), f"the shortcut of {where}")
     else:
-        shortcut = _auto_shortcut(x, before, after, branch, name, projection)
+        shortcut = _auto_shortcut(x, before, after, branch, name, projection, where)
     if not _same(tuple(shortcut.shape), after):
         raise FuncnetError(
-            f'Residual "{name}": the projection maps the shortcut to {tuple(shortcut.shape)}, '
+            f"{label}: the projection maps the shortcut to {tuple(shortcut.shape)}, "
             f"but the branch gives {after}. Make the projection output {after}."
         )
     return _finish(kl.Add(name=f"{name}_add"), [shortcut, y], post, where)
 
 
 def _auto_shortcut(
-    x: Any, before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str, how: Any
+    x: Any,
+    before: tuple[Any, ...],
+    after: tuple[Any, ...],
+    branch: list[Any],
+    name: str,
+    how: Any,
+    where: str,
 ) -> Any:
     """The shortcut when the user left the projection to funcnet ("auto" or None)."""
+    label = where[0].upper() + where[1:]
     if len(after) == 2:
         raise FuncnetError(
-            f'Residual "{name}": the branch changes the width from {before[-1]} to '
+            f"{label}: the branch changes the width from {before[-1]} to "
             f"{after[-1]} ({before} to {after}). On vectors funcnet does not add a learned "
             "projection you did not ask for (it can hide a wrong width). Keep the width, or "
             f"ask for it: fn.residual(x, ..., projection=layers.Dense({after[-1]}))."
@@ -125,19 +143,19 @@ def _auto_shortcut(
     if grows:
         kind = {3: "UpSampling1D", 4: "UpSampling2D", 5: "UpSampling3D"}.get(len(after), "...")
         raise FuncnetError(
-            f'Residual "{name}": the branch grows the size from {before} to {after}; '
+            f"{label}: the branch grows the size from {before} to {after}; "
             'projection="auto" only maps strides down. Pass the shortcut\'s resize, e.g. '
             f"projection=[layers.{kind}(2), layers.Conv{len(after) - 2}D({after[-1]}, 1)]."
         )
-    strides = _strides(before, after, branch, name)
+    strides = _strides(before, after, branch, label)
     if how is None:
         raise FuncnetError(
-            f'Residual "{name}": the branch changes the shape from {before} to {after} and '
+            f"{label}: the branch changes the shape from {before} to {after} and "
             'projection=None. Use projection="auto" for a 1x1 projection on the shortcut, '
             "or keep the branch's channels and stride unchanged."
         )
-    layer = _projection(after, strides, f"{name}_projection")
-    return call(layer, x, where=f'the shortcut of residual "{name}"')
+    layer = _projection(after, strides, f"{name}_projection", label)
+    return call(layer, x, where=f"the shortcut of {where}")
 
 
 def _finish(add: Any, pair: list[Any], post: Layers | None, where: str) -> Any:
@@ -161,20 +179,20 @@ def _shrinkers(branch: list[Any]) -> list[Any]:
 
 
 def _check_padding(
-    before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], name: str
+    before: tuple[Any, ...], after: tuple[Any, ...], branch: list[Any], label: str
 ) -> None:
     """Valid padding shrinks every size, known or not: refused at build time."""
     culprits = _shrinkers(branch)
     if not culprits or len(before) != len(after):
         return
-    _strides(before, after, branch, name, unknown=any(d is None for d in before[1:-1]))
+    _strides(before, after, branch, label, unknown=any(d is None for d in before[1:-1]))
 
 
 def _strides(
     before: tuple[Any, ...],
     after: tuple[Any, ...],
     branch: list[Any],
-    name: str,
+    label: str,
     *,
     unknown: bool = False,
 ) -> tuple[int, ...]:
@@ -199,7 +217,7 @@ def _strides(
     )
     sizes = "sizes only known at run time" if unknown else f"size from {before} to {after}"
     raise FuncnetError(
-        f'Residual "{name}": the branch changes the spatial {sizes}, '
+        f"{label}: the branch changes the spatial {sizes}, "
         f'so x + F(x) cannot be added.{why} Use padding="same" in the branch\'s layers '
         f"(e.g. {example}) so only strides change the size."
     )
@@ -214,14 +232,14 @@ def _same_padding_example(layer: Any) -> str:
     return f'layers.{kind}(..., padding="same")'
 
 
-def _projection(after: tuple[Any, ...], strides: tuple[int, ...], name: str) -> Any:
+def _projection(after: tuple[Any, ...], strides: tuple[int, ...], name: str, label: str) -> Any:
     channels = after[-1]
     if len(after) == 2:
         return kl.Dense(channels, name=name)
     conv = {3: kl.Conv1D, 4: kl.Conv2D, 5: kl.Conv3D}.get(len(after))
     if conv is None:
         raise FuncnetError(
-            f'Residual "{name}": no automatic projection for rank-{len(after)} tensors '
+            f"{label}: no automatic projection for rank-{len(after)} tensors "
             f"{after}. Pass projection= a Keras layer that maps the input to {after}."
         )
     return conv(channels, 1, strides=strides, padding="same", name=name)

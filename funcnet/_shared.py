@@ -9,6 +9,7 @@ import keras
 
 from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_layer_names, check_name
 from funcnet._stack import LayerLike, Layers, as_list, stack
 
 
@@ -79,6 +80,9 @@ def shared(layers: Layers, name: str | None = None) -> SharedBlock:
         raise FuncnetError(
             f"fn.shared needs a layer or a non-empty list of layers. Received: {shown(layers)}."
         )
+    check_layer_names(items, "fn.shared")
+    if name is not None:
+        check_name(name, "Shared block")
     if name is None:
         name = (
             getattr(items[0], "name", None) if len(items) == 1 else None

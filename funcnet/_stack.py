@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._fresh import check_stack_item
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._names import check_layer_names
 
 LayerLike = Callable[[Any], Any]
 Layers = LayerLike | Sequence[LayerLike]
@@ -68,6 +70,13 @@ def apply(x: Any, steps: list[Any], where: str) -> Any:
                 f"{where}: item {i} of layers is not a layer or a callable. "
                 f"Received: {shown(layer)}."
             )
+        if isinstance(layer, type):  # e.g. layers.Dense: calling it would make a layer
+            raise FuncnetError(
+                f"{where}: item {i} of layers is the class {layer.__name__}, not a layer. "
+                f"Create the layer with its arguments, e.g. layers.{layer.__name__}(...)."
+            )
+        check_layer_names([layer], f"item {i} of {where}")
+        check_stack_item(steps, i)
         x = call(layer, x, where=f"item {i} of {where}", other=other)
     return x
 

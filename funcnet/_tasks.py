@@ -10,6 +10,7 @@ funcnet head, or read from the output layer); every caller asks it.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -91,7 +92,7 @@ class Task:
             raise unknown_name("activation for fn.Task", self.activation, known) from None
         units = self.units
         if units is not None and (
-            isinstance(units, bool) or not isinstance(units, int) or units < 1
+            isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1
         ):
             raise FuncnetError(
                 f"fn.Task units must be a positive int or None. Received: units={units!r}."

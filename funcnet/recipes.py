@@ -18,11 +18,13 @@ from keras import layers as kl
 
 from funcnet._distribute import Strategy, scope
 from funcnet._errors import FuncnetError, shown, unknown_name
+from funcnet._fresh import check_encoder
 from funcnet._graph import is_keras_tensor
 from funcnet._heads import head
 from funcnet._inputs import inputs as make_inputs
 from funcnet._merge import merge as merge_tensors
 from funcnet._model import model as make_model
+from funcnet._names import check_name
 from funcnet._residual import residual
 from funcnet._shared import shared
 from funcnet._stack import Layers, as_list, stack
@@ -172,6 +174,8 @@ def resnet(
         >>> m.output_shape
         (None, 10)
     """
+    if name is not None:  # before the blocks named after it ("<name>_s1b1")
+        check_name(name, "Model", model=True)
     ins = _inputs(inputs)
     if len(ins) != 1:
         raise FuncnetError(
@@ -289,6 +293,9 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
         for key in encoders:
             if key not in ins:
                 raise unknown_name("encoder key (it must name an input)", key, ins)
+        given = {k: as_list(encoders[k]) for k in ins if k in encoders}
+        for i, (key, layers) in enumerate(given.items()):
+            check_encoder(key, layers, dict(list(given.items())[:i]), factory=False)
         return {k: stack(x, encoders[k]) if k in encoders else x for k, x in ins.items()}
     if isinstance(encoders, (keras.layers.Layer, list, tuple)) or not callable(encoders):
         raise FuncnetError(
@@ -297,7 +304,8 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
             "shared by every input; use fn.recipes.siamese when that is what you want. "
             f"Received: encoders={shown(encoders)}."
         )
-    encoded = {}
+    encoded: dict[str, Any] = {}
+    made: dict[str, list[Any]] = {}
     for key, x in ins.items():
         fresh = encoders()
         if not fresh or not all(callable(item) for item in as_list(fresh)):
@@ -305,6 +313,8 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
                 "encoders() must return fresh layers for each input (e.g. lambda: "
                 f'[layers.Dense(20)]). For input "{key}" it returned {shown(fresh)}.'
             )
+        check_encoder(key, as_list(fresh), made, factory=True)
+        made[key] = as_list(fresh)
         encoded[key] = stack(x, fresh)
     return encoded
 
@@ -338,7 +348,7 @@ def _heads(
     for out_name, spec in heads.items():
         if isinstance(spec, str):
             spec = {"task": spec}
-        elif isinstance(spec, tuple) and len(spec) == 2:
+        elif isinstance(spec, (tuple, list)) and len(spec) == 2:  # a list: from JSON
             spec = {"task": spec[0], "units": spec[1]}
         if not isinstance(spec, Mapping) or "task" not in spec:
             raise FuncnetError(
