@@ -91,3 +91,8 @@ def first_line(err: BaseException) -> str:
     """The first non-empty line of a Keras error, for quoting inside our own message."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return lines[0] if lines else type(err).__name__
+
+
+def call_number(node: Any) -> int:
+    """Which call of its layer `node` is, from 1: a shared layer's calls in call order."""
+    return int(node.operation._inbound_nodes.index(node)) + 1
