@@ -269,7 +269,7 @@ def to_dot(
     for block in open_blocks if clusters else []:
         home = homes.get(block.members()[0], graph)
         sub = pydot.Cluster(block.key, label=block.name, style="rounded,dashed", color="#999999")
-        sub.set("id", f"cluster:{block.name}")
+        sub.set("id", f"cluster:{block.key}")
         home.add_subgraph(sub)
         homes.update((k, sub) for k in block.members())
     if not clusters:
