@@ -222,7 +222,9 @@ def plot(
     target = Path(path) if path is not None else None
     if target is not None:
         check_target(target)
-    options = dict(show_shapes=show_shapes, show_acts=show_activations, rankdir=rankdir, dpi=dpi)
+    options: dict[str, Any] = dict(
+        show_shapes=show_shapes, show_acts=show_activations, rankdir=rankdir, dpi=dpi
+    )
     facts = analyse(model, expand_nested or depth is not None)
     tree = block_tree(facts, model) if depth is not None else []
     source = to_dot(model, facts, tree, depth, title=title, clusters=depth is not None, **options)
@@ -313,7 +315,9 @@ def _layer_node(k: str, model: Any, facts: Facts, show_shapes: bool, show_acts: 
     label = layer_label(layer, " · ".join(tags), calls, show_shapes, show_acts)
     fill = STYLE[kind[0]][0] if kind else "#ffffff"
     tip = f"{layer.name} ({type(layer).__name__}, {_params(layer):,} parameters)"
-    return pydot.Node(k, label=label, fillcolor=fill, tooltip=tip, id=f"layer:{layer.name}", **attrs)
+    ident = f"layer:{layer.name}"
+    node = pydot.Node(k, label=label, fillcolor=fill, tooltip=tip, id=ident)
+    return _with(node, attrs)
 
 
 def _block_node(block: Block, facts: Facts) -> Any:
@@ -357,15 +361,22 @@ def _layer_edges(src: str, dst: str, numbers: set[tuple[int, int]], facts: Facts
             attrs["xlabel"] = "skip"
     src_shared, dst_shared = facts.shared(src), facts.shared(dst)
     if not (src_shared or dst_shared):
-        return [pydot.Edge(src, dst, **attrs)]
+        return [_with(pydot.Edge(src, dst), attrs)]
     edges = []
     for out_no, in_no in sorted(numbers):
         text = f"call {in_no}" if dst_shared else f"call {out_no}"
         if src_shared and dst_shared:
             text = f"call {out_no} → call {in_no}"
         # Spaces keep parallel labels apart.
-        edges.append(pydot.Edge(src, dst, label=f"  {text}  ", fontcolor=SHARED_BORDER, **attrs))
+        edge = pydot.Edge(src, dst, label=f"  {text}  ", fontcolor=SHARED_BORDER)
+        edges.append(_with(edge, attrs))
     return edges
+
+
+def _with(item: Any, attrs: dict[str, str]) -> Any:
+    for name, value in attrs.items():
+        item.set(name, value)
+    return item
 
 
 def _nested_clusters(facts: Facts, graph: Any, homes: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from funcnet._plot_graph import Facts, key
 
+
 @dataclass
 class Block:
     """A group of layers drawn as one node when folded; `children` unfold one level."""

@@ -156,7 +156,7 @@ def table(rows: list[str]) -> str:
 
 
 def layer_kind(layer: Any, show_acts: bool) -> str:
-    """'Conv2D(32, 3×3, stride 2, valid, relu)': the class and the settings that define it."""
+    """'Conv2D(32, 3x3, stride 2, valid, relu)': the class and the settings that define it."""
     kind = type(layer).__name__
     if not show_acts:
         return kind
@@ -187,9 +187,9 @@ def _geometry(layer: Any) -> list[str]:
     dilation = getattr(layer, "dilation_rate", None)
     if isinstance(dilation, tuple) and any(d != 1 for d in dilation):
         parts.append(f"dilation {TIMES.join(str(d) for d in dilation)}")
-    if getattr(layer, "padding", None) == "valid" and isinstance(size, tuple):
-        if math.prod(size) > 1:  # valid padding with a window larger than 1 shrinks
-            parts.append("valid")
+    window = math.prod(size) if isinstance(size, tuple) else 1
+    if getattr(layer, "padding", None) == "valid" and window > 1:  # valid padding with a window larger than 1 shrinks
+        parts.append("valid")
     return parts
 
 

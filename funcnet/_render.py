@@ -29,7 +29,8 @@ INSTALL = (
 )
 # Graphviz says this when a bitmap would pass its size limit and it scales the drawing.
 _SHRUNK = re.compile(r"[Ss]caling by ([0-9.]+)")
-# graphviz-pure measures non-ASCII text (× → ·) by a space's width; the output is right.
+# graphviz-pure measures non-ASCII text (the times sign, arrows) by a space's width; the
+# output is still right.
 _NOISE = ("non-ASCII character",)
 
 
