@@ -188,7 +188,7 @@ def _geometry(layer: Any) -> list[str]:
     if isinstance(dilation, tuple) and any(d != 1 for d in dilation):
         parts.append(f"dilation {TIMES.join(str(d) for d in dilation)}")
     window = math.prod(size) if isinstance(size, tuple) else 1
-    if getattr(layer, "padding", None) == "valid" and window > 1:  # valid padding with a window larger than 1 shrinks
+    if getattr(layer, "padding", None) == "valid" and window > 1:  # then it shrinks
         parts.append("valid")
     return parts
 
