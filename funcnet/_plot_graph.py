@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-import keras
-
 from funcnet._graph import call_number, call_of, declared_outputs, producer, upstream_nodes
 
 
@@ -53,11 +51,15 @@ def key(layer: Any) -> str:
 
 def is_graph_model(layer: Any) -> bool:
     """True for a functional or Sequential model (one with a graph of layers to draw)."""
+    import keras  # here, so that the command line starts without TensorFlow
+
     return isinstance(layer, keras.Model) and hasattr(layer, "outputs")
 
 
 def analyse(model: Any, expand_nested: bool) -> Facts:
     """Walks the model's calls once: who calls whom, which call, residual adds, outputs."""
+    import keras
+
     facts = Facts()
     if not is_graph_model(model):  # a subclassed model: one box
         facts.layers[key(model)], facts.calls[key(model)] = model, []
