@@ -32,6 +32,9 @@ _SHRUNK = re.compile(r"[Ss]caling by ([0-9.]+)")
 # graphviz-pure measures non-ASCII text (the times sign, arrows) by a space's width; the
 # output is still right.
 _NOISE = ("non-ASCII character",)
+# The largest bitmap funcnet asks graphviz-pure for: Graphviz's own side limit, ~1 GB RGBA.
+_MAX_SIDE = 32767
+_MAX_PIXELS = 250_000_000
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,40 @@ def render(source: str, fmt: str) -> Rendered:
         FuncnetError: no renderer for `fmt`, or the renderer failed (its message quoted).
     """
     program = renderer(fmt)
+    if fmt == "png" and Path(program).name == PURE:
+        return _pure_png(program, source)
+    data, messages = _run(program, source, fmt)
+    shrunk = next((m for m in map(_SHRUNK.search, messages) if m), None)
+    return Rendered(data, Path(program).name, float(shrunk.group(1)) if shrunk else None)
+
+
+def _pure_png(program: str, source: str) -> Rendered:
+    """graphviz-pure has no bitmap size limit (it tries to allocate any size and aborts):
+    measure the drawing first and lower the resolution to fit, as Graphviz's dot does."""
+    svg, _ = _run(program, source, "svg")
+    size = re.search(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
+    dpi_set = re.search(r"^dpi=\"?([0-9.]+)", source, flags=re.M)
+    dpi = float(dpi_set.group(1)) if dpi_set else 96.0
+    scale = None
+    if size:
+        width, height = (float(v) for v in size.groups())  # scaled by dpi/72 already
+        fits = min(1.0, _MAX_SIDE / max(width, height), (_MAX_PIXELS / (width * height)) ** 0.5)
+        if fits < 1.0:
+            scale = fits
+    extra = [f"-Gdpi={dpi * scale:.2f}"] if scale else []
+    data, _ = _run(program, source, "png", extra)
+    return Rendered(data, PURE, scale)
+
+
+def _run(program: str, source: str, fmt: str, extra: list[str] | None = None) -> tuple:
+    """Runs the renderer; returns (bytes, its messages) or raises with its message."""
     name = Path(program).name
     try:
         done = subprocess.run(
-            [program, f"-T{fmt}"], input=source.encode(), capture_output=True, check=False
+            [program, f"-T{fmt}", *(extra or [])],
+            input=source.encode(),
+            capture_output=True,
+            check=False,
         )
     except OSError as err:
         raise FuncnetError(f"Could not run {name} to draw the {fmt}: {err}. {INSTALL}") from None
@@ -98,7 +131,6 @@ def render(source: str, fmt: str) -> Rendered:
         if line.strip() and not any(noise in line for noise in _NOISE)
     ]
     if done.returncode != 0 or not done.stdout:
-        detail = " ".join(messages) or f"exit status {done.returncode}"
+        detail = " ".join(messages[:3]) or f"exit status {done.returncode}"
         raise FuncnetError(f"Graphviz ({name}) failed to draw the {fmt}: {detail}")
-    shrunk = next((m for m in map(_SHRUNK.search, messages) if m), None)
-    return Rendered(done.stdout, name, float(shrunk.group(1)) if shrunk else None)
+    return done.stdout, messages
