@@ -62,7 +62,8 @@ class Picture:
     def __init__(self, source: str, page: Callable[[], str] | None = None) -> None:
         self.source = source
         self.path: Path | None = None  # the file last written by `save`
-        self.scale: float | None = None  # set when Graphviz shrank the PNG to fit
+        self.shrunk = False  # True when Graphviz had to shrink the PNG to fit
+        self.scale: float | None = None  # how much, when Graphviz says
         self._page = page
         self._cache: dict[str, bytes] = {}
 
@@ -80,12 +81,13 @@ class Picture:
             return self._page().encode()
         if fmt not in self._cache:
             drawn = render(self.source, fmt)
-            if drawn.scale is not None and fmt == "png":
-                self.scale = drawn.scale
+            if drawn.shrunk:
+                self.scale, self.shrunk = drawn.scale, True
+                how = f"to {drawn.scale:.0%} of its size " if drawn.scale else ""
                 warnings.warn(
-                    f"Graphviz shrank the PNG to {drawn.scale:.0%} of its size to fit its "
-                    "limits, so small text may be unreadable. Use fn.plot(..., depth=1) for "
-                    "an overview, a lower dpi, or .svg/.html, which have no size limit.",
+                    f"Graphviz shrank the PNG {how}to fit its size limits, so small text may "
+                    "be unreadable. Use fn.plot(..., depth=1) for an overview, a lower dpi, "
+                    "or .svg/.html, which have no size limit.",
                     stacklevel=3,
                 )
             self._cache[fmt] = drawn.data

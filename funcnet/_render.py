@@ -32,9 +32,9 @@ _SHRUNK = re.compile(r"[Ss]caling by ([0-9.]+)")
 # graphviz-pure measures non-ASCII text (the times sign, arrows) by a space's width; the
 # output is still right.
 _NOISE = ("non-ASCII character",)
-# The largest bitmap funcnet asks graphviz-pure for: Graphviz's own side limit, ~1 GB RGBA.
-_MAX_SIDE = 32767
-_MAX_PIXELS = 250_000_000
+# The largest bitmap side funcnet draws, half Graphviz's own limit: a taller picture is
+# unreadable and slow to draw (depth= makes an overview instead).
+_MAX_SIDE = 16384
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Rendered:
 
     data: bytes
     renderer: str
-    scale: float | None = None  # set when Graphviz shrank a bitmap to fit its limits
+    scale: float | None = None  # how much Graphviz shrank a bitmap to fit, when it says
+    shrunk: bool = False  # True whenever a bitmap was shrunk to fit
 
 
 def renderer(fmt: str) -> str:
@@ -88,29 +89,27 @@ def render(source: str, fmt: str) -> Rendered:
         FuncnetError: no renderer for `fmt`, or the renderer failed (its message quoted).
     """
     program = renderer(fmt)
-    if fmt == "png" and Path(program).name == PURE:
-        return _pure_png(program, source)
-    data, messages = _run(program, source, fmt)
-    shrunk = next((m for m in map(_SHRUNK.search, messages) if m), None)
-    return Rendered(data, Path(program).name, float(shrunk.group(1)) if shrunk else None)
+    # A bitmap over _MAX_SIDE pixels is slow to draw and unreadable, and graphviz-pure,
+    # which has no limit of its own, aborts on a huge one: Graphviz's `size` (in inches)
+    # shrinks the drawing to fit, and the PNG's own size shows when it did.
+    inches = f"{_MAX_SIDE / _dpi(source):.3f}"
+    extra = [f"-Gsize={inches},{inches}"] if fmt == "png" else []
+    data, messages = _run(program, source, fmt, extra)
+    said = next((m for m in map(_SHRUNK.search, messages) if m), None)
+    scale = float(said.group(1)) if said else None
+    capped = fmt == "png" and max(_png_size(data)) >= _MAX_SIDE - 1
+    return Rendered(data, Path(program).name, scale, shrunk=scale is not None or capped)
 
 
-def _pure_png(program: str, source: str) -> Rendered:
-    """graphviz-pure has no bitmap size limit (it tries to allocate any size and aborts):
-    measure the drawing first and lower the resolution to fit, as Graphviz's dot does."""
-    svg, _ = _run(program, source, "svg")
-    size = re.search(rb'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
-    dpi_set = re.search(r"^dpi=\"?([0-9.]+)", source, flags=re.M)
-    dpi = float(dpi_set.group(1)) if dpi_set else 96.0
-    scale = None
-    if size:
-        width, height = (float(v) for v in size.groups())  # scaled by dpi/72 already
-        fits = min(1.0, _MAX_SIDE / max(width, height), (_MAX_PIXELS / (width * height)) ** 0.5)
-        if fits < 1.0:
-            scale = fits
-    extra = [f"-Gdpi={dpi * scale:.2f}"] if scale else []
-    data, _ = _run(program, source, "png", extra)
-    return Rendered(data, PURE, scale)
+def _dpi(source: str) -> float:
+    found = re.search(r"^dpi=\"?([0-9.]+)", source, flags=re.M)
+    return float(found.group(1)) if found else 96.0
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if data[12:16] != b"IHDR":
+        return (0, 0)
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _run(program: str, source: str, fmt: str, extra: list[str] | None = None) -> tuple:

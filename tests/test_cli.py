@@ -70,7 +70,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ("{models}:returns_list", "arch.png", r"returns_list\(\) must return a keras.Model.*list"),
         ("{models}:boom", "arch.png", r"boom\(\) raised RuntimeError: kaboom$"),
         ("{models}:needs_width", "arch.png", r"needs_width must take no arguments.*needs width\."),
-        ("{models}:good", "arch.jpg", r'"\.jpg".*Expected one of: \.dot, \.html, \.pdf, \.png, \.svg'),
+        (
+            "{models}:good",
+            "arch.jpg",
+            r'"\.jpg".*Expected one of: \.dot, \.html, \.pdf, \.png, \.svg',
+        ),
         ("{models}:good", "no_dir/arch.png", r'folder ".*no_dir" does not exist'),
     ],
     ids=[
@@ -212,5 +216,3 @@ def test_real_command_without_dot_draws_with_graphviz_pure(tmp_path) -> None:
     assert "A PDF needs Graphviz's 'dot'" in result.stderr and "apt-get install" in result.stderr
     assert (tmp_path / "arch.dot").read_text() == "my own notes"  # never replaced
     assert not (tmp_path / "arch.pdf").exists()
-
-

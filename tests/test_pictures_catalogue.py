@@ -156,16 +156,17 @@ def test_a_picture_shrunk_to_fit_says_so(renderer: str, tmp_path: Path, monkeypa
         (tmp_path / "dot").chmod(0o755)
         monkeypatch.setenv("REAL_RENDERER", str(pure_renderer()))
     else:
-        monkeypatch.setattr("funcnet._render._MAX_PIXELS", 1_000_000)  # a small limit
+        monkeypatch.setattr("funcnet._render._MAX_SIDE", 1000)  # a small limit
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         picture = fn.plot(small(), tmp_path / "arch.png", dpi=2000)
-    assert picture.scale is not None and 0 < picture.scale < 1
+    assert picture.shrunk
+    assert picture.scale == (0.361842 if renderer == "dot" else None)  # dot says how much
     said = [str(w.message) for w in caught]
     assert any("shrank the PNG" in s and "depth=1" in s for s in said), said
     width, height = png_size((tmp_path / "arch.png").read_bytes())
     if renderer == "graphviz-pure":
-        assert width * height <= 1_000_000 * 1.01
+        assert max(width, height) <= 1010
 
 
 def test_pdf_without_dot_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
