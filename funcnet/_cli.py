@@ -281,7 +281,8 @@ def _load_saved(path: Path) -> Any:
         return keras.saving.load_model(path)
     except Exception as err:  # Keras's many ways to fail on a file: one line, whatever it is
         raise FuncnetError(
-            f'Cannot load "{path}" as a Keras model: {type(err).__name__}: {first_line(err)}'
+            f'Cannot load "{path}" as a Keras model: {type(err).__name__}: '
+            + " ".join(str(err).split())  # the whole message, on one line
         ) from None
 
 

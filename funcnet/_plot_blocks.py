@@ -168,7 +168,7 @@ def _name_level(a: Any, b: Any, facts: Facts) -> int:
 
 def _tokens(item: Any, facts: Facts) -> list[str]:
     if isinstance(item, Block):
-        return [] if item.kind == "model" else item.name.split("_")
+        return [] if item.kind == "model" or " " in item.name else item.name.split("_")
     layer = facts.layers[item]
     return [] if _automatic(layer) else layer.name.split("_")
 
@@ -195,7 +195,22 @@ def _group(items: list[Any], facts: Facts) -> list[Any]:
     chunks = _join_singletons(chunks, facts)
     if len(chunks) == 1:  # a plain chain: its layers are the finest level
         return items
-    return [chunk[0] if len(chunk) == 1 else _block(chunk, facts) for chunk in chunks]
+    grouped = [chunk[0] if len(chunk) == 1 else _block(chunk, facts) for chunk in chunks]
+    for i, item in enumerate(grouped):
+        if isinstance(item, Block) and not item.name:  # only Keras's automatic names inside
+            item.name = _by_neighbour(grouped, i, facts)
+    return grouped
+
+
+def _by_neighbour(items: list[Any], i: int, facts: Facts) -> str:
+    """'before mixed0' for a block whose layers all have automatic names."""
+    for j in range(i + 1, len(items)):
+        if _tokens(items[j], facts):
+            return f"before {_display(items[j], facts)}"
+    for j in range(i - 1, -1, -1):
+        if _tokens(items[j], facts):
+            return f"after {_display(items[j], facts)}"
+    return f"block {i + 1}"
 
 
 def _join_singletons(chunks: list[list[Any]], facts: Facts) -> list[list[Any]]:
@@ -238,7 +253,9 @@ def _block_name(chunk: list[Any], facts: Facts) -> str:
     adds = [facts.layers[k].name for k in _members_of(chunk) if k in facts.residuals]
     if len(adds) == 1 and adds[0].endswith("_add"):
         return adds[0].removesuffix("_add")  # fn.residual's block name
-    named = [item for item in chunk if _tokens(item, facts)] or chunk  # Keras's names say little
+    named = [item for item in chunk if _tokens(item, facts)]  # Keras's names say nothing
+    if not named:
+        return ""  # named after its neighbours by the caller
     first, last = (_display(item, facts) for item in (named[0], named[-1]))
     return first if first == last else f"{first} … {last}"
 

@@ -32,9 +32,14 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def resnet50() -> keras.Model:
+    return keras.applications.ResNet50(weights=None)
+
+
+@pytest.fixture(scope="module")
+def page_file(resnet50: keras.Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("page") / "resnet50.html"
-    fn.plot(keras.applications.ResNet50(weights=None), path)
+    fn.plot(resnet50, path)
     return path
 
 
@@ -113,9 +118,10 @@ def test_search_highlights_the_layer_and_unfolds_its_blocks(page: Any) -> None:
     assert page.errors == []
 
 
-def test_hover_shows_details_and_the_wheel_zooms(page: Any) -> None:
-    page.locator("[id='layer:input_layer']").hover()
-    assert page.text_content("#detail").startswith("input_layer (InputLayer, 0 parameters)")
+def test_hover_shows_details_and_the_wheel_zooms(page: Any, resnet50: keras.Model) -> None:
+    name = resnet50.layers[0].name  # "input_layer", or "input_layer_3" after other models
+    page.locator(f"[id='layer:{name}']").hover()
+    assert page.text_content("#detail").startswith(f"{name} (InputLayer, 0 parameters)")
     width = page.evaluate("document.querySelector('#view svg').viewBox.baseVal.width")
     page.mouse.move(600, 400)
     page.mouse.wheel(0, -300)
