@@ -168,15 +168,31 @@ def _name_level(a: Any, b: Any, facts: Facts) -> int:
 
 def _tokens(item: Any, facts: Facts) -> list[str]:
     if isinstance(item, Block):
-        return [] if item.kind == "model" or " " in item.name else item.name.split("_")
+        plain = item.name and " " not in item.name and item.kind != "model"
+        return _split(item.name) if plain else []
     layer = facts.layers[item]
-    return [] if _automatic(layer) else layer.name.split("_")
+    return [] if _automatic(layer) else _split(layer.name)
+
+
+def _split(name: str) -> list[str]:
+    """Name tokens, each with the separator before it, so that joining them gives the name
+    back: "block2a_se" -> ["block2", "a", "_se"] (EfficientNet's stage 2, block a)."""
+    tokens: list[str] = []
+    for i, part in enumerate(name.split("_")):
+        sep = "_" if i else ""
+        stage_block = re.fullmatch(r"([A-Za-z]+\d+)([A-Za-z]+)", part)
+        if stage_block:
+            tokens += [sep + stage_block.group(1), stage_block.group(2)]
+        else:
+            tokens.append(sep + part)
+    return tokens
 
 
 def _automatic(layer: Any) -> bool:
-    """True for a name Keras made up ("conv2d_7"): it says nothing about blocks."""
+    """True for a name made up for the user ("conv2d_7", fn.residual's "residual_3_add")."""
     kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(layer).__name__).lower()
-    return re.fullmatch(rf"{re.escape(kind)}(_\d+)?|input_layer(_\d+)?", layer.name) is not None
+    made_up = rf"{re.escape(kind)}(_\d+)?|input_layer(_\d+)?|residual_\d+_(add|projection)"
+    return re.fullmatch(made_up, layer.name) is not None
 
 
 def _group(items: list[Any], facts: Facts) -> list[Any]:
@@ -196,9 +212,14 @@ def _group(items: list[Any], facts: Facts) -> list[Any]:
     if len(chunks) == 1:  # a plain chain: its layers are the finest level
         return items
     grouped = [chunk[0] if len(chunk) == 1 else _block(chunk, facts) for chunk in chunks]
-    for i, item in enumerate(grouped):
-        if isinstance(item, Block) and not item.name:  # only Keras's automatic names inside
-            item.name = _by_neighbour(grouped, i, facts)
+    unnamed = [i for i, b in enumerate(grouped) if isinstance(b, Block) and not b.name]
+    base = {}  # only automatic names inside: named by what it is, or by its neighbours
+    for i in unnamed:
+        residual = any(k in facts.residuals for k in grouped[i].members())
+        base[i] = "residual block" if residual else _by_neighbour(grouped, i, facts)
+    for i in unnamed:
+        same = [j for j in unnamed if base[j] == base[i]]
+        grouped[i].name = base[i] + (f" {same.index(i) + 1} of {len(same)}" if same[1:] else "")
     return grouped
 
 
@@ -249,8 +270,9 @@ def _block_name(chunk: list[Any], facts: Facts) -> str:
                 break
             common.append(parts[0])
     if common:
-        return "_".join(common)
-    adds = [facts.layers[k].name for k in _members_of(chunk) if k in facts.residuals]
+        return "".join(common)
+    adds = [facts.layers[k] for k in _members_of(chunk) if k in facts.residuals]
+    adds = [a.name for a in adds if not _automatic(a)]
     if len(adds) == 1 and adds[0].endswith("_add"):
         return adds[0].removesuffix("_add")  # fn.residual's block name
     named = [item for item in chunk if _tokens(item, facts)]  # Keras's names say nothing
