@@ -190,3 +190,15 @@ def test_resnet50_draws_without_dot(tmp_path: Path, monkeypatch) -> None:
     fn.plot(model, tmp_path / "arch.png", show_shapes=False)
     width, height = png_size((tmp_path / "arch.png").read_bytes())
     assert height > 10 * width  # every layer, top to bottom
+
+
+def test_canary_call_numbers_read_keras_private_inbound_nodes() -> None:
+    """_graph.call_number reads Keras's private `_inbound_nodes` (no public API tells which
+    call of a shared layer a node is); this fails first when Keras changes it."""
+    from funcnet._graph import call_number, call_of
+
+    shared = layers.Dense(2, name="twice")
+    a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
+    first, second = shared(a), shared(b)
+    assert (call_number(call_of(first)), call_number(call_of(second))) == (1, 2)
+    assert keras.__version__.startswith("3."), keras.__version__
