@@ -13,6 +13,7 @@ earliest (`conv2_...` to `conv3_...`) come first, so stages fold before their bl
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ def block_tree(facts: Facts, model: Any) -> list[Any]:
     """The top level of the model's blocks: inputs, then blocks and layers in order."""
     order = topological_order(facts, model)
     inputs = [k for k in order if _is_input(facts, k)]
-    items = _items(facts, [k for k in order if k not in inputs], parent=None)
+    items = _shared_runs(_items(facts, [k for k in order if k not in inputs], parent=None), facts)
     if len(facts.outputs) > 1:
         return [*inputs, *_with_trunk(items, facts)]
     return [*inputs, *_group(items, facts)]
@@ -128,6 +129,27 @@ def _items(facts: Facts, order: list[str], parent: str | None) -> list[Any]:
     return items
 
 
+def _shared_runs(items: list[Any], facts: Facts) -> list[Any]:
+    """Consecutive shared layers that feed one another (an `fn.shared` block of several
+    layers, called on each input) become one block."""
+    found: list[Any] = []
+    run: list[str] = []
+    for item in [*items, None]:
+        calls = len(facts.calls.get(item, ())) if isinstance(item, str) else 0
+        linked = bool(run) and (run[-1], item) in facts.links
+        if calls > 1 and (not run or (linked and calls == len(facts.calls[run[0]]))):
+            run.append(item)
+            continue
+        if len(run) >= 2:
+            found.append(Block(_block_name(run, facts) or "shared block", "shared", run))
+        else:
+            found.extend(run)
+        run = [item] if calls > 1 else []
+        if calls <= 1 and item is not None:
+            found.append(item)
+    return found
+
+
 def _inside(facts: Facts, k: str, owner: str) -> bool:
     while k in facts.parent:
         k = facts.parent[k]
@@ -169,12 +191,13 @@ def _name_level(a: Any, b: Any, facts: Facts) -> int:
 def _tokens(item: Any, facts: Facts) -> list[str]:
     if isinstance(item, Block):
         plain = item.name and " " not in item.name and item.kind != "model"
-        return _split(item.name) if plain else []
+        return list(_split(item.name)) if plain else []
     layer = facts.layers[item]
-    return [] if _automatic(layer) else _split(layer.name)
+    return [] if _automatic(layer) else list(_split(layer.name))
 
 
-def _split(name: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _split(name: str) -> tuple[str, ...]:
     """Name tokens, each with the separator before it, so that joining them gives the name
     back: "block2a_se" -> ["block2", "a", "_se"] (EfficientNet's stage 2, block a)."""
     tokens: list[str] = []
@@ -185,14 +208,19 @@ def _split(name: str) -> list[str]:
             tokens += [sep + stage_block.group(1), stage_block.group(2)]
         else:
             tokens.append(sep + part)
-    return tokens
+    return tuple(tokens)
 
 
 def _automatic(layer: Any) -> bool:
     """True for a name made up for the user ("conv2d_7", fn.residual's "residual_3_add")."""
-    kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(layer).__name__).lower()
+    return _made_up(type(layer).__name__, layer.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _made_up(class_name: str, name: str) -> bool:
+    kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", class_name).lower()
     made_up = rf"{re.escape(kind)}(_\d+)?|input_layer(_\d+)?|residual_\d+_(add|projection)"
-    return re.fullmatch(made_up, layer.name) is not None
+    return re.fullmatch(made_up, name) is not None
 
 
 def _group(items: list[Any], facts: Facts) -> list[Any]:

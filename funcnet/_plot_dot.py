@@ -115,6 +115,8 @@ def _block_node(block: Block, facts: Facts) -> Any:
     params = sum(_params(facts.layers[k]) for k in members)
     detail = f"{len(members)} layers, {params:,} parameters"
     tag = STYLE[block.kind][1] if block.kind in STYLE else "BLOCK"
+    if block.kind == "shared":
+        tag += f" {TIMES}{len(facts.calls[members[0]])}"
     return pydot.Node(
         block.key,
         label=block_label(tag, block.name, detail, shapes),

@@ -110,6 +110,17 @@ def test_funcnet_residuals_fold_into_named_blocks() -> None:
     assert nodes(source) < len(model.layers)
 
 
+def test_a_shared_block_of_several_layers_folds_into_one_node() -> None:
+    ins = fn.inputs(left=(16,), right=(16,))
+    enc = fn.shared([layers.Dense(8, name="enc_1"), layers.Dense(4, name="enc_2")])
+    pair = fn.merge([enc(ins["left"]), enc(ins["right"])], "concat", name="pair")
+    model = fn.model(ins, fn.head(pair, "same", "binary"))
+    source = fn.plot(model, depth=1).source
+    assert re.findall(r"<b>([^<]*)</b>", source) == ["left", "right", "enc", "pair", "same"]
+    assert f"SHARED {TIMES}2" in source and "2 layers, 172 parameters" in source
+    assert "<b>enc_1</b>" in fn.plot(model, depth=2).source
+
+
 # ---- what defines a layer -----------------------------------------------------------------------
 def settings_model() -> keras.Model:
     ins = fn.inputs(image=(16, 16, 3), tokens=((6,), "int32"))
