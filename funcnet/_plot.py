@@ -221,7 +221,7 @@ def plot(
         full = analyse(model, expand_nested=True)
         everything = block_tree(full, model)
         dot = to_dot(model, full, everything, None, title=title, clusters=True, **options)
-        return make_page(model, dot, everything)
+        return make_page(model, dot, everything, depth)
 
     picture = Picture(source, page)
     if target is not None:

@@ -38,7 +38,7 @@ const view = document.getElementById('view'), svg = view.querySelector('svg');
 const graph = svg.querySelector('g.graph') || svg.querySelector('g');
 const NS = 'http://www.w3.org/2000/svg';
 const layer = document.createElementNS(NS, 'g'); graph.appendChild(layer);
-const open = new Set(), detail = document.getElementById('detail');
+const open = new Set(blocks[''].open), detail = document.getElementById('detail');
 function box(id){ const g = document.getElementById('cluster:' + id);
   return g ? g.querySelector('path,polygon').getBBox() : null; }
 function draw(){
@@ -105,11 +105,14 @@ draw();
 """
 
 
-def page(model: Any, source: str, tree: list[Any]) -> str:
-    """The self-contained HTML page of `source` (DOT with every block as a cluster)."""
+def page(model: Any, source: str, tree: list[Any], depth: int | None = None) -> str:
+    """The self-contained HTML page of `source` (DOT with every block as a cluster).
+
+    Blocks above `depth` start unfolded; with no depth every block starts folded.
+    """
     svg = render(source, "svg").data.decode()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline SVG has none
-    blocks = _blocks_json(tree, model)
+    blocks = _blocks_json(tree, model, depth or 1)
     title = html.escape(model.name)
     data = json.dumps(blocks).replace("</", "<\\/")  # never closes the script element
     return (
@@ -126,12 +129,14 @@ def page(model: Any, source: str, tree: list[Any]) -> str:
     )
 
 
-def _blocks_json(tree: list[Any], model: Any) -> dict[str, Any]:
-    """Block key -> name, detail, layer names inside, child block keys; "" is the top."""
+def _blocks_json(tree: list[Any], model: Any, depth: int) -> dict[str, Any]:
+    """Block key -> name, detail, layer names inside, child block keys; "" is the top,
+    with the keys of the blocks that start unfolded."""
     found: dict[str, Any] = {}
     names = {str(id(layer)): layer.name for layer in _all_layers(model)}
+    unfolded: list[str] = []
 
-    def visit(items: list[Any]) -> list[str]:
+    def visit(items: list[Any], level: int = 1) -> list[str]:
         keys = []
         for item in items:
             if isinstance(item, Block):
@@ -140,12 +145,16 @@ def _blocks_json(tree: list[Any], model: Any) -> dict[str, Any]:
                     "name": item.name,
                     "detail": f"{len(members)} layers",
                     "layers": [names.get(k, k) for k in members],
-                    "children": visit(item.children),
+                    "children": visit(item.children, level + 1),
                 }
                 keys.append(item.key)
+                if level < depth:
+                    unfolded.append(item.key)
         return keys
 
-    found[""] = {"name": model.name, "detail": "", "layers": [], "children": visit(tree)}
+    top = visit(tree)
+    found[""] = {"name": model.name, "detail": "", "layers": [], "children": top}
+    found[""]["open"] = unfolded
     return found
 
 

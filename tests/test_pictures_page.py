@@ -7,6 +7,7 @@ the browser tests skip and say why; the checks on the file itself always run.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -49,6 +50,15 @@ def test_the_page_is_one_self_contained_file(page_file: Path) -> None:
     external = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", text)
     assert external == []  # no CDN, no network: the file works offline
     assert text.count('id="layer:') == 177  # every layer of ResNet50, each findable by name
+
+
+def test_depth_sets_what_the_page_starts_unfolded(resnet50: keras.Model, tmp_path: Path) -> None:
+    fn.plot(resnet50, tmp_path / "two.html", depth=2)
+    blocks = re.search(r"id='blocks'>(.*?)</script>", (tmp_path / "two.html").read_text())
+    assert blocks is not None
+    tree = json.loads(blocks.group(1))
+    opened = {tree[k]["name"] for k in tree[""]["open"]}
+    assert opened == {"conv1", "pool1", "conv2", "conv3", "conv4", "conv5"}
 
 
 def test_jupyter_shows_the_page_inline() -> None:
