@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench gallery strip-notebooks dot clean
+.PHONY: demo test lint bench gallery strip-notebooks dot browser clean
 
 # The environment: a virtual environment in the repo with funcnet and its dev extra.
 $(STAMP): pyproject.toml
@@ -12,25 +12,34 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
-# Graphviz's `dot` program is a system package, not a pip one.
+# Pictures need no system program: graphviz-pure (a pip dependency) draws PNG and SVG.
+# Graphviz's `dot` is used when present and is the only way to PDF: installed with apt-get
+# when run as root, otherwise a note (PDF tests then skip).
 dot:
 	@command -v dot >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Graphviz (the dot program) with apt-get..."; \
+	    echo "Installing Graphviz (the dot program, for PDF) with apt-get..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
 	  else \
-	    echo "funcnet needs Graphviz's 'dot' program for pictures. Install it with:"; \
-	    echo "  Debian/Ubuntu: sudo apt-get install graphviz"; \
-	    echo "  macOS:         brew install graphviz"; \
-	    echo "  conda:         conda install -c conda-forge graphviz"; \
-	    exit 1; \
+	    echo "Note: no Graphviz 'dot'; PNG/SVG use graphviz-pure, PDF needs: apt-get install graphviz"; \
 	  fi; }
 
-demo: $(STAMP) dot
+# The HTML page's test drives the system Chromium (Playwright may not download browsers).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium (for the HTML page's browser test) with apt-get..."; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "Note: chromium could not be installed; the HTML page's browser test will skip."; \
+	  else \
+	    echo "Note: no chromium; the HTML page's browser test will skip."; \
+	  fi; }
+
+demo: $(STAMP)
 	$(PY) -m funcnet.demo
 
 # Two workers: the notebooks and subprocess tests spend much of their time waiting.
-test: $(STAMP) dot
+test: $(STAMP) dot browser
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
@@ -42,7 +51,7 @@ bench: $(STAMP) dot
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # The architecture pictures the README shows, one per seed case and recipe example.
-gallery: $(STAMP) dot
+gallery: $(STAMP)
 	$(PY) -m funcnet gallery --out notebooks/gallery
 
 # Notebooks are committed without outputs: this clears what a run in Jupyter left in them.

@@ -1,6 +1,7 @@
 """The `funcnet` command line: draw or summarise a model that a Python function builds.
 
     funcnet plot mymodels:build -o arch.png     # like `uvicorn module:app`
+    funcnet plot model.keras -o arch.html       # a saved model, as an interactive page
     funcnet summary mymodels:build
     funcnet gallery --out pictures/
 
@@ -58,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="funcnet",
         description="Draw and summarise Keras models built by a Python function.",
-        epilog=f"MODULE:FACTORY names a function of no arguments that returns a keras.Model, "
-        f"e.g. {_EXAMPLE}. The current folder is importable, like `python -m`.",
+        epilog=f"MODEL is a saved .keras file, or MODULE:FACTORY: a function of no arguments "
+        f"that returns a keras.Model, e.g. {_EXAMPLE}. The current folder is importable, "
+        "like `python -m`.",
     )
     from funcnet import __version__
 
@@ -76,13 +78,17 @@ def _parser() -> argparse.ArgumentParser:
         help="write a picture of the model's architecture",
         description="Write a picture of the architecture of the model FACTORY() returns.",
     )
-    plot.add_argument("target", metavar="MODULE:FACTORY", help="the function that builds the model")
+    plot.add_argument("target", metavar="MODEL", help="a .keras file or MODULE:FACTORY")
     plot.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="PATH",
-        help="where to write; the extension picks the format: .png, .svg, .pdf or .dot",
+        help="where to write; the extension picks the format: .png, .svg, .pdf, .dot or "
+        ".html (interactive page)",
+    )
+    plot.add_argument(
+        "--depth", type=int, help="fold blocks: 1 draws the coarsest, larger unfolds more"
     )
     plot.add_argument(
         "--rankdir",
@@ -104,9 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Print model.summary() and, per output: task, loss, units and the "
         "trainable parameters that feed it.",
     )
-    summary.add_argument(
-        "target", metavar="MODULE:FACTORY", help="the function that builds the model"
-    )
+    summary.add_argument("target", metavar="MODEL", help="a .keras file or MODULE:FACTORY")
     summary.set_defaults(run=_summary)
 
     gallery = commands.add_parser(
@@ -141,6 +145,7 @@ def _plot(args: argparse.Namespace) -> None:
         rankdir=args.rankdir,
         expand_nested=args.expand_nested,
         dpi=args.dpi,
+        depth=args.depth,
         title=args.title,
     )
     print(f"wrote {args.output}")
@@ -148,6 +153,15 @@ def _plot(args: argparse.Namespace) -> None:
 
 def _summary(args: argparse.Namespace) -> None:
     model = load_model(args.target)
+    from funcnet._plot_graph import is_graph_model
+
+    if not is_graph_model(model) or not model.built:
+        raise FuncnetError(
+            f'Model "{model.name}" ({type(model).__name__}) is a subclassed keras.Model '
+            "without a graph of layers (no model.outputs), so it has no per-output table. "
+            "Build it with the functional API (or fn.model), or call it on data and use "
+            "model.summary()."
+        )
     model.summary()
     rows = [["output", "task", "loss", "units", "params feeding it"]]
     rows += [[str(v) for v in row] for row in output_table(model)]
@@ -203,18 +217,21 @@ def output_table(model: Any) -> list[tuple[str, str, str, int | str, str]]:
 
 
 def load_model(target: str) -> Any:
-    """Imports `MODULE:FACTORY`, calls the factory and returns the `keras.Model` it builds.
+    """Loads a saved `.keras` file, or imports `MODULE:FACTORY` and calls the factory.
 
     Args:
-        target: "module.name:function" or "path/to/file.py:function".
+        target: "model.keras", "module.name:function" or "path/to/file.py:function".
 
     Returns:
         The model.
 
     Raises:
-        FuncnetError: no colon, a module or file that cannot be imported, no such
-            function, something not callable, a factory that fails or returns no model.
+        FuncnetError: a file Keras cannot load, no colon, a module or file that cannot
+            be imported, no such function, something not callable, a factory that
+            fails, exits (one that parses sys.argv), or returns no model.
     """
+    if target.endswith(".keras"):
+        return _load_saved(Path(target))
     module_name, sep, attr = target.rpartition(":")
     if not sep or not module_name or not attr:
         raise FuncnetError(f'Expected MODULE:FACTORY, e.g. {_EXAMPLE}. Received: "{target}".')
@@ -240,7 +257,7 @@ def load_model(target: str) -> Any:
             f"{part}(...)."
         )
     try:
-        model = factory()
+        model = _call_factory(factory, target)
     except FuncnetError as err:
         raise FuncnetError(f"{target}() failed: {err}") from None
     except Exception as err:  # the user's code: report it in one line, whatever it is
@@ -251,6 +268,46 @@ def load_model(target: str) -> Any:
         raise FuncnetError(
             f"{target}() must return a keras.Model. Received: {type(model).__name__}."
         )
+    return model
+
+
+def _load_saved(path: Path) -> Any:
+    if not path.is_file():
+        raise FuncnetError(f'Cannot load "{path}": there is no such file.')
+    import keras
+
+    import funcnet  # noqa: F401  (registers funcnet's layers with Keras)
+
+    try:
+        return keras.saving.load_model(path)
+    except Exception as err:  # Keras's many ways to fail on a file: one line, whatever it is
+        raise FuncnetError(
+            f'Cannot load "{path}" as a Keras model: {type(err).__name__}: '
+            + " ".join(str(err).split())  # the whole message, on one line
+        ) from None
+
+
+def _call_factory(factory: Any, target: str) -> Any:
+    """Calls the factory with no command-line arguments; one that exits is reported."""
+    import contextlib
+    import io
+
+    saved, sys.argv = sys.argv, [target]  # our own arguments are not the factory's
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            model = factory()
+    except SystemExit as exit_:
+        lines = [line for line in said.getvalue().splitlines() if line.strip()]
+        heard = f' It printed: "{lines[-1].strip()}".' if lines else ""
+        raise FuncnetError(
+            f"{target}() exited (SystemExit {exit_.code}) instead of returning a model: "
+            f"does it parse sys.argv or call sys.exit?{heard} Make the factory build the "
+            'model only, and parse arguments under `if __name__ == "__main__":`.'
+        ) from None
+    finally:
+        sys.argv = saved
+    sys.stderr.write(said.getvalue())  # what a working factory says is the user's to see
     return model
 
 

@@ -8,6 +8,7 @@ one rename. A failure at any point leaves the old file, or no file, never a part
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,12 @@ def check_writable(path: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Writes via a temporary file in the same folder, so `path` is whole or untouched."""
+    """Writes via a temporary file in the same folder, so `path` is whole or untouched.
+
+    A symlink is followed (its target is replaced, the link stays), a replaced file keeps
+    its permissions, and no temporary file survives any failure, Ctrl-C included.
+    """
+    path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -36,13 +42,24 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the picture from others
+        os.chmod(tmp, _mode_for(path))  # mkstemp's 0600 would hide the picture from others
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise FuncnetError(f'Cannot write "{path}": {err.strerror or err}.') from None
+    except BaseException:  # KeyboardInterrupt, SystemExit: still leave nothing behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file being replaced, else the default for a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def save_model(model: Any, path: Path) -> None:

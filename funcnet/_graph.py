@@ -197,3 +197,8 @@ def layers_fed_by(model: Any, tensor: Any) -> list[Any]:
         for node in upstream_nodes(model.outputs)
         if any(t is tensor for t in node.input_tensors)
     ]
+
+
+def call_number(node: Any) -> int:
+    """Which call of its layer `node` is, from 1: a shared layer's calls in call order."""
+    return int(node.operation._inbound_nodes.index(node)) + 1

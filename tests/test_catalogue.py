@@ -88,10 +88,13 @@ def compiled(model: keras.Model) -> keras.Model:
 
 @contextlib.contextmanager
 def path_without_dot(folder: Path) -> Iterator[None]:
-    """PATH holds only an empty folder: Graphviz's `dot` cannot be found."""
+    """No renderer: PATH holds only an empty folder and graphviz-pure is not installed."""
     empty = folder / "empty-bin"
     empty.mkdir(exist_ok=True)
-    with mock.patch.dict(os.environ, {"PATH": str(empty)}):
+    with (
+        mock.patch.dict(os.environ, {"PATH": str(empty)}),
+        mock.patch("funcnet._render.pure_renderer", return_value=None),
+    ):
         yield
 
 
@@ -232,7 +235,7 @@ NEW: dict[str, tuple[Call, str]] = {
     ),
     "builder/residual-rank6-no-auto-projection": (
         lambda t: fn.residual(fn.inputs(t=(2, 2, 2, 2, 3))["t"], layers.Dense(4), name="deep"),
-        r'"deep_projection": no automatic projection for rank-6 .*\(None, 2, 2, 2, 2, 4\)',
+        r'Residual "deep": no automatic projection for rank-6 .*\(None, 2, 2, 2, 2, 4\)',
     ),
     "builder/model-two-heads-one-name": (
         lambda t: (
@@ -476,14 +479,17 @@ NEW: dict[str, tuple[Call, str]] = {
         r'"\S*notes.txt/a.png"',
     ),
     "plot/read-only-folder": (plot_into_read_only_folder, r'the folder "\S+" is not writable'),
-    "plot/missing-dot": (plot_without_dot, r"Graphviz's 'dot' program .*apt-get install graphviz"),
+    "plot/missing-dot": (
+        plot_without_dot,
+        r"No program to draw pictures .*pip install graphviz-pure.*apt-get install graphviz",
+    ),
     "plot/dot-crashes": (
         plot_with_crashing_dot,
-        r"dot failed to draw the svg: Error: out of memory",
+        r"Graphviz \(dot\) failed to draw the svg: Error: out of memory",
     ),
     "plot/picture-save-unknown-format": (
         lambda t: fn.plot(two_heads()).save(t / "arch.gif"),
-        r'"\S*arch.gif".*\.dot, \.pdf, \.png, \.svg',
+        r'"\S*arch.gif".*\.dot, \.html, \.pdf, \.png, \.svg',
     ),
 }
 

@@ -70,7 +70,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         ("{models}:returns_list", "arch.png", r"returns_list\(\) must return a keras.Model.*list"),
         ("{models}:boom", "arch.png", r"boom\(\) raised RuntimeError: kaboom second line$"),
         ("{models}:needs_width", "arch.png", r"needs_width must take no arguments.*needs width\."),
-        ("{models}:good", "arch.jpg", r'"\.jpg".*Expected one of: \.dot, \.pdf, \.png, \.svg'),
+        (
+            "{models}:good",
+            "arch.jpg",
+            r'"\.jpg".*Expected one of: \.dot, \.html, \.pdf, \.png, \.svg',
+        ),
         ("{models}:good", "no_dir/arch.png", r'folder ".*no_dir" does not exist'),
     ],
     ids=[
@@ -198,13 +202,17 @@ def test_real_command_writes_a_png_with_a_quiet_stderr(tmp_path) -> None:
     assert 200 < width < 2000 and 200 < height < 2000
 
 
-def test_real_command_without_dot_keeps_the_source(tmp_path) -> None:
+def test_real_command_without_dot_draws_with_graphviz_pure(tmp_path) -> None:
     empty = tmp_path / "no_programs"
     empty.mkdir()
-    env = {**os.environ, "PATH": str(empty)}
+    env = {**os.environ, "PATH": str(empty)}  # no dot; graphviz-pure sits beside python
     result = run("plot", "funcnet.gallery:s2a", "-o", str(tmp_path / "arch.png"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert png_size((tmp_path / "arch.png").read_bytes())[0] > 100
+    (tmp_path / "arch.dot").write_text("my own notes")
+    result = run("plot", "funcnet.gallery:s2a", "-o", str(tmp_path / "arch.pdf"), env=env)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert "apt-get install graphviz" in result.stderr
-    assert (tmp_path / "arch.dot").read_text().startswith("digraph")
-    assert not (tmp_path / "arch.png").exists()
+    assert "A PDF needs Graphviz's 'dot'" in result.stderr and "apt-get install" in result.stderr
+    assert (tmp_path / "arch.dot").read_text() == "my own notes"  # never replaced
+    assert not (tmp_path / "arch.pdf").exists()

@@ -443,15 +443,8 @@ CASES: dict[str, Case] = {
         "pictures",
         "blames the missing extension, not the folder",
     ),
-    "plot/dpi-zero": Case(
-        lambda t: fn.plot(two_heads(), t / "a.png", dpi=0), r"dpi", "pictures", "accepted silently"
-    ),
-    "plot/dpi-string": Case(
-        lambda t: fn.plot(two_heads(), t / "a.png", dpi="high"),
-        r"dpi",
-        "pictures",
-        "accepted silently",
-    ),
+    "plot/dpi-zero": Case(lambda t: fn.plot(two_heads(), t / "a.png", dpi=0), "dpi"),
+    "plot/dpi-string": Case(lambda t: fn.plot(two_heads(), t / "a.png", dpi="high"), "dpi"),
     "plot/not-a-model": Case(lambda t: fn.plot("model", t / "a.png"), r"keras.Model|model"),  # type: ignore[arg-type]
     "plot/model-with-bad-name-by-keras": Case(
         lambda t: fn.plot(
