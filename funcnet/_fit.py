@@ -15,6 +15,7 @@ from typing import Any
 
 import keras
 
+from funcnet._backends import check_sharded_batches
 from funcnet._compile import named_inputs, named_outputs
 from funcnet._data import data_error, data_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
@@ -69,6 +70,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
             raise FuncnetError(f"Unknown option {key}= for model.fit.{did_you_mean(key, allowed)}")
     if _is_arrays(x):
         problems, x_named, y_named = data_problems(model, x, y)
+        sharded = [x_named]
         validation = fit_kwargs.get("validation_data")
         if isinstance(validation, (tuple, list)) and len(validation) in (2, 3):
             more, vx, vy = data_problems(model, validation[0], validation[1], prefix="validation ")
@@ -76,9 +78,13 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
             if not problems:
                 arranged = (_arranged(model, "inputs", vx), _arranged(model, "outputs", vy))
                 fit_kwargs["validation_data"] = arranged + tuple(validation[2:])
+                sharded.append(vx)
         if problems:
             raise data_error(model, problems)
         check_batch_size(model, fit_kwargs.get("batch_size"))
+        batch_size = fit_kwargs.get("batch_size")
+        for data in sharded:  # under keras.distribution every batch is split over devices
+            check_sharded_batches(model, batch_size, len(next(iter(data.values()))))
         x, y = _arranged(model, "inputs", x_named), _arranged(model, "outputs", y_named)
     multi_worker_fixes(model)  # for a model compiled with model.compile, not fn.compile
     callbacks = fit_kwargs.get("callbacks") or []
