@@ -23,7 +23,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.distribute_worker import BATCH, EPOCHS, data, failure, largest_difference, s3b  # noqa: E402
+from tests.distribute_worker import BATCH, EPOCHS, data, failure, largest_difference, s3b
 
 
 def main(out: Path) -> None:

@@ -22,7 +22,6 @@ import funcnet as fn
 from tests.test_compile import ZA_X, ZA_Y, evaluate, zeta_alpha
 from tests.test_seed_cases import s3b_funcnet
 
-
 # Raw Keras's error for a string where a number belongs, as each backend words it.
 NOT_A_NUMBER = {
     "tensorflow": (TypeError, r"Expected float32, but got \w+ of type 'str'"),
