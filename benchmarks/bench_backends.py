@@ -81,7 +81,7 @@ def worker() -> None:
             }
             reply.write(json.dumps({"backend": keras.backend.backend(), "settings": settings}))
         else:  # one epoch of one set-up, in the order the parent chose
-            perm = np.random.default_rng(request["epoch"]).permutation(len(ys))
+            perm = np.random.default_rng(request["epoch"]).permutation(SAMPLES)
             xe, ye = keras.tree.map_structure(lambda a: a[perm], (xs, ys))  # noqa: B023
             timer = bf.EpochTimer()
             history = models[request["setup"]].fit(
