@@ -9,13 +9,16 @@ default). Nearly all of it is backend-neutral Keras; these are the few facts tha
 - `check_settings`: compile settings that are pathological on the running backend (on JAX,
   `jit_compile=False` runs every step eagerly), replaced when a preset asked for them and
   warned about when the caller did.
-- `check_sharded_batches`: under `keras.distribution` (e.g. `DataParallel` on JAX), every
-  batch is split evenly over the devices; an uneven batch fails deep inside JAX.
+- `laid_out_problems` and `check_sharded_batches`: under `keras.distribution` (e.g.
+  `DataParallel` on JAX) the model's variables must be laid out on the devices, which
+  happens when they are made, and every batch is split evenly over the devices; both
+  mistakes fail deep inside JAX, naming nothing of the user's.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import warnings
 from collections.abc import Callable, Mapping
 from types import ModuleType
@@ -121,6 +124,40 @@ def check_settings(
     for key, value, fix, why in _violations(given):
         _warn(f"fn.compile({key}={value!r})", why, f"Use {key}={fix!r}.")
     return chosen
+
+
+def laid_out_problems(model: keras.Model) -> list[str]:
+    """Lists the model's variables not laid out by the `keras.distribution` in force.
+
+    A model built before `keras.distribution.set_distribution(...)` keeps its variables on
+    one device; fit then fails inside JAX with "Received incompatible devices for jitted
+    computation", naming neither the model nor the fix.
+
+    Returns:
+        One line naming the model, a variable, both device counts and the fix; or [].
+
+    Example:
+        >>> import funcnet as fn
+        >>> from funcnet._backends import laid_out_problems
+        >>> laid_out_problems(fn.recipes.multi_input({"a": (3,)}, heads={"y": "binary"}))
+        []
+    """
+    distribution = keras.distribution.distribution()
+    mesh = getattr(distribution, "device_mesh", None)
+    devices = math.prod(mesh.shape) if mesh is not None else 1
+    if devices < 2:
+        return []
+    for variable in model.weights:
+        sharding = getattr(variable.value, "sharding", None)  # a JAX array's placement
+        if sharding is not None and len(sharding.device_set) < devices:
+            return [
+                f'Model "{model.name}" was built before keras.distribution.set_distribution('
+                f'{type(distribution).__name__}): its variable "{variable.path}" lives on '
+                f"{len(sharding.device_set)} device, not on the distribution's {devices}, and "
+                "Keras would fail at fit. Call set_distribution first, then build the model "
+                "(its variables are laid out on the devices when they are made)."
+            ]
+    return []
 
 
 def check_sharded_batches(model: keras.Model, batch_size: int | None, samples: int) -> None:

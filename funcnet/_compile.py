@@ -17,7 +17,7 @@ from typing import Any
 
 import keras
 
-from funcnet._backends import check_settings
+from funcnet._backends import check_settings, laid_out_problems
 from funcnet._distribute import (
     Strategy,
     check_preset,
@@ -124,6 +124,7 @@ def compile(
     problems += unsupported(keras_compile_kwargs, strategy)
     settings = check_preset(preset, settings, strategy, given=keras_compile_kwargs)
     settings = check_settings(settings, preset=preset, given=keras_compile_kwargs)
+    problems += laid_out_problems(model)
 
     declared = {n: t for n, t in tasks_map.items() if t in known}
     trained = _fill_from_tasks(outputs, declared, loss_map, metrics_map, problems)

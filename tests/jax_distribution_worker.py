@@ -46,6 +46,7 @@ def main(out: Path) -> None:
     distribution = keras.distribution.DataParallel()
     keras.distribution.set_distribution(distribution)
     two_model = s3b()  # built under the distribution: its variables are laid out on the mesh
+    built_before = failure(lambda: fn.compile(one_model))
     two, two_logs = train(two_model, "fast")
     uneven = failure(lambda: fn.fit(two_model, x, y, batch_size=BATCH + 1, epochs=1, verbose=0))
     x39, y39 = keras.tree.map_structure(lambda a: a[:39], (x, y))  # the last batch holds 9
@@ -61,6 +62,7 @@ def main(out: Path) -> None:
         "logs": [one_logs, two_logs],
         "uneven_batch": uneven,
         "uneven_last_batch": last,
+        "built_before": built_before,
     }
     out.write_text(json.dumps(result))
 

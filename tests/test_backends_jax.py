@@ -132,6 +132,21 @@ def test_data_parallel_two_devices_reach_the_one_device_weights(
         assert two[key] == pytest.approx(one[key], abs=1e-5), key
 
 
+@in_the_jax_pass
+def test_a_model_built_before_the_distribution_is_refused_by_name(
+    data_parallel: dict[str, Any],
+) -> None:
+    error = data_parallel["built_before"]
+    assert error.startswith("FuncnetError: fn.compile found 1 problem")
+    for part in (
+        'Model "s3b" was built before keras.distribution.set_distribution(DataParallel)',
+        'its variable "',
+        "lives on 1 device, not on the distribution's 2",
+        "Call set_distribution first, then build the model",
+    ):
+        assert part in error
+
+
 # what fn.fit was given -> what its error says
 UNEVEN = {
     "uneven_batch": r"batch_size=11. Use a multiple of 2, e.g. 10 or 12",
