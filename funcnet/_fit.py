@@ -43,7 +43,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
     Raises:
         FuncnetError: the model is not compiled, an unknown `model.fit` option, every
             problem `fn.check_data` finds in the training and validation data, or a
-            `batch_size` that does not split evenly over the model's replicas.
+            `batch_size` that does not split evenly over the model's replicas (under
+            `keras.distribution`: over the devices, the last batch too).
 
     Warns:
         UserWarning: a callback reacts to every batch while the model runs several batches
