@@ -81,12 +81,16 @@ def test_jit_compile_false_is_named_on_jax_and_left_alone_elsewhere(
 
 
 # ---- keras.distribution: every batch, the last one too, splits over the devices -------------
-@pytest.fixture
-def two_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+def pretend_two_devices(monkeypatch: pytest.MonkeyPatch) -> None:
     """DataParallel over a 2-device mesh as funcnet sees it (no devices needed to check)."""
     mesh = keras.distribution.DeviceMesh((2,), ["batch"], devices=["cpu:0", "cpu:1"])
     data_parallel = keras.distribution.DataParallel(device_mesh=mesh)
     monkeypatch.setattr(keras.distribution, "distribution", lambda: data_parallel)
+
+
+@pytest.fixture
+def two_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    pretend_two_devices(monkeypatch)
 
 
 # case -> (batch_size, samples, None or what the error says)
@@ -113,8 +117,9 @@ def test_batches_must_split_over_the_devices(
     )
 
 
-def test_fn_fit_checks_the_training_and_validation_batches(two_devices: None) -> None:
-    model = fn.compile(tiny())
+def test_fn_fit_checks_the_training_and_validation_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = fn.compile(tiny())  # before: on JAX, fn.compile checks the variables' devices
+    pretend_two_devices(monkeypatch)
     x, y = {"a": np.ones((40, 3))}, {"y": np.ones((40, 1))}
     with pytest.raises(fn.FuncnetError, match="batch_size=7"):
         fn.fit(model, x, y, batch_size=7, verbose=0)
