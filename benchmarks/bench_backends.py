@@ -13,7 +13,7 @@ Every set-up sees the same data in the same shuffled order each epoch, from the 
 initial weights within a backend (each backend draws its own), so the two set-ups of one
 backend should end at the same loss. The first epoch (tracing, compiling) is a warm-up.
 
-Run: python benchmarks/bench_backends.py          (two to three minutes on 2 cores)
+Run: python benchmarks/bench_backends.py          (about three minutes on 2 cores)
      python benchmarks/bench_backends.py --sweep  (also JAX with several steps_per_execution)
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 BACKENDS = ("tensorflow", "jax")
 KERAS = "Keras defaults"
 FAST = 'funcnet preset="fast"'
-TIMED_EPOCHS = 5
+TIMED_EPOCHS = 7
 # bench_fast.py's sizes, repeated so that the parent need not import Keras.
 SAMPLES, BATCH = 32_768, 32
 SWEEP = [8, 16, 32, 64, 128]  # steps_per_execution tried on JAX with --sweep, XLA on
@@ -144,8 +144,8 @@ def race(workers: dict[str, Worker], case: str, setups: dict[str, list[str]]) ->
     return {key: (seconds[key], losses[key]) for key in order}
 
 
-def table(title: str, results: dict) -> dict[tuple[str, str], float]:
-    """Prints median and best samples/s with ratios to the first row; returns the medians."""
+def table(title: str, results: dict) -> dict[tuple[str, str], tuple[float, float]]:
+    """Prints median and best samples/s with ratios to the first row; returns both."""
     rates = {
         key: (SAMPLES / statistics.median(s), SAMPLES / min(s), loss)
         for key, (s, loss) in results.items()
@@ -161,18 +161,20 @@ def table(title: str, results: dict) -> dict[tuple[str, str], float]:
             f"{backend:<11} {name:<30} {median:>9,.0f} {median / base_median:>5.2f}x "
             f"{best:>9,.0f} {best / base_best:>5.2f}x {loss:>11.5f}"
         )
-    return {key: median for key, (median, _, _) in rates.items()}
+    return {key: (median, best) for key, (median, best, _) in rates.items()}
 
 
-def targets(case: str, medians: dict[tuple[str, str], float]) -> None:
-    """The issue's two targets, on the medians."""
-    jax_gain = medians["jax", FAST] / medians["jax", KERAS]
-    best = max(medians[b, FAST] for b in BACKENDS)
-    overall = best / medians["tensorflow", KERAS]
-    print(
-        f"{case}: funcnet fast on JAX / Keras defaults on JAX = {jax_gain:.2f}x (target >= 2); "
-        f"funcnet's fastest / Keras defaults on TensorFlow = {overall:.2f}x (target >= 6)"
-    )
+def targets(case: str, rates: dict[tuple[str, str], tuple[float, float]]) -> None:
+    """The issue's two targets, on the median epochs and on the best (least disturbed)."""
+    for i, which in enumerate(("median", "best")):
+        jax_gain = rates["jax", FAST][i] / rates["jax", KERAS][i]
+        fastest = max(rates[b, FAST][i] for b in BACKENDS)
+        overall = fastest / rates["tensorflow", KERAS][i]
+        print(
+            f"{case}, {which} epochs: funcnet fast on JAX / Keras defaults on JAX = "
+            f"{jax_gain:.2f}x (target >= 2); funcnet's fastest / Keras defaults on TensorFlow "
+            f"= {overall:.2f}x (target >= 6)"
+        )
 
 
 def main() -> None:
@@ -194,8 +196,7 @@ def main() -> None:
                     "S3b": "S3b as SEED_CASES.md trains it: three inputs, three named outputs",
                     "MLP": "Keras guide MLP: 784 -> 64 -> 64 -> 10 logits",
                 }[case]
-                medians = table(title, race(workers, case, setups))
-                targets(case, medians)
+                targets(case, table(title, race(workers, case, setups)))
             if args.sweep:
                 sweep = [KERAS] + [f"steps_per_execution={n}" for n in SWEEP]
                 table(
