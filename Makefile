@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,jax]"
 	touch $(STAMP)
 
 # Pictures need no system program: graphviz-pure (a pip dependency) draws PNG and SVG.
@@ -39,8 +39,11 @@ demo: $(STAMP)
 	$(PY) -m funcnet.demo
 
 # Two workers: the notebooks and subprocess tests spend much of their time waiting.
+# Two passes, one per Keras backend: TensorFlow, then JAX, which lists what it skips and why
+# (tests/conftest.py says how a TensorFlow-only test opts out).
 test: $(STAMP) dot browser
-	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m pytest -q -n 2
+	KERAS_BACKEND=tensorflow TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m pytest -q -n 2
+	KERAS_BACKEND=jax TF_CPP_MIN_LOG_LEVEL=3 $(PY) -m pytest -q -n 2 -rs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check funcnet tests benchmarks

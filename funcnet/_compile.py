@@ -15,6 +15,7 @@ from typing import Any
 
 import keras
 
+from funcnet._backends import check_settings, laid_out_problems
 from funcnet._compile_checks import (
     logits_loss,
     metric_problems,
@@ -74,7 +75,8 @@ def compile(
         strategy: A `tf.distribute.Strategy` to compile for. None: the one whose scope
             the call is in, else the one the model was built under (e.g. by a recipe's
             `strategy=`). A preset setting the strategy cannot run is turned off, with a
-            warning.
+            warning. TensorFlow only: on JAX, set a `keras.distribution` before building
+            the model instead.
         **keras_compile_kwargs: Further `model.compile` arguments; they win over the preset.
 
     Returns:
@@ -84,9 +86,14 @@ def compile(
         FuncnetError: a key that is not an output (with "did you mean"), a list or a bare
             value where a dict keyed by output name is needed, an output whose task is
             unknown, two outputs with one name, an unknown preset, task or compile option,
-            a model built outside the strategy's scope, or a compile option the strategy
-            cannot run (e.g. steps_per_execution > 1 over several replicas). All problems
-            of one call are listed together, one per line.
+            a model built outside the strategy's scope, a compile option the strategy
+            cannot run (e.g. steps_per_execution > 1 over several replicas), or a model
+            built before the `keras.distribution` in force. All problems of one call are listed
+            together, one per line.
+
+    Warns:
+        UserWarning: a setting pathological on the running backend (`jit_compile=False`
+            on JAX), naming who asked for it: a preset's is replaced, the caller's kept.
 
     Example:
         >>> import funcnet as fn
@@ -128,6 +135,8 @@ def compile(
         problems.append(str(err))
     problems += unsupported(keras_compile_kwargs, strategy)
     settings = check_preset(preset, settings, strategy, given=keras_compile_kwargs)
+    settings = check_settings(settings, preset=preset, given=keras_compile_kwargs)
+    problems += laid_out_problems(model)
 
     declared = {n: t for n, t in tasks_map.items() if t in known}
     trained = _fill_from_tasks(outputs, declared, loss_map, metrics_map, problems)

@@ -8,7 +8,9 @@ works around two Keras 3.15 bugs that stop `model.fit` under
 `MultiWorkerMirroredStrategy` (keras-team/keras#20585).
 
 Everything here was measured with Keras 3.15 / TensorFlow 2.21 on CPU devices; see
-tests/test_distribute.py.
+tests/test_distribute.py. TensorFlow is loaded only once a strategy is at hand (through
+`funcnet._backends.tensorflow`, which refuses on another backend, naming
+`keras.distribution`), so without one this module runs on every backend.
 """
 
 from __future__ import annotations
@@ -17,15 +19,20 @@ import contextlib
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import keras
-import tensorflow as tf
 from keras import tree
 
+from funcnet._backends import backend, tensorflow
 from funcnet._errors import FuncnetError, shown
 
-Strategy: TypeAlias = tf.distribute.Strategy
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+    Strategy: TypeAlias = tf.distribute.Strategy
+else:
+    Strategy: TypeAlias = Any  # tf.distribute.Strategy, without loading TensorFlow
 
 # Settings Keras accepts but a strategy with several replicas cannot run; each failed
 # deep inside TensorFlow when measured (MirroredStrategy on 2 CPUs, 2 worker processes).
@@ -63,6 +70,7 @@ def scope(strategy: Strategy | None) -> contextlib.AbstractContextManager[Any]:
     """
     if strategy is None:
         return contextlib.nullcontext()
+    tf = tensorflow("strategy=", strategy)
     if not isinstance(strategy, tf.distribute.Strategy):
         raise FuncnetError(
             "strategy= takes a tf.distribute.Strategy, e.g. tf.distribute.MirroredStrategy(). "
@@ -118,6 +126,11 @@ def check_strategy(
         funcnet.FuncnetError: Model "late" was built outside the scope of ...
     """
     found = _variable_strategies(model)
+    if backend() != "tensorflow":
+        if strategy is not None:
+            tensorflow("strategy=", strategy)  # raises, naming keras.distribution
+        return None  # no tf.distribute here: keras.distribution needs no checks of scope
+    tf = tensorflow("strategy=", strategy)
     if strategy is None and tf.distribute.has_strategy():
         strategy = tf.distribute.get_strategy()  # fn.compile called inside strategy.scope()
     if strategy is None:
@@ -246,6 +259,9 @@ def multi_worker_fixes(model: keras.Model) -> bool:
         True when the fixes were applied (several workers), else False.
     """
     strategy = strategy_of(model)
+    if strategy is None:
+        return False
+    tf = tensorflow("strategy=", strategy)
     # The same test Keras uses to choose the failing cross-worker reduction.
     if not (
         isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
@@ -291,10 +307,13 @@ def multi_worker_fixes(model: keras.Model) -> bool:
 def _violations(
     settings: Mapping[str, Any], strategy: Strategy | None
 ) -> list[tuple[str, Any, Any, str]]:
+    if strategy is None:
+        return []
+    tf = tensorflow("strategy=", strategy)
     replicated = isinstance(
         strategy, (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
     )
-    if not replicated or strategy is None or strategy.num_replicas_in_sync < 2:
+    if not replicated or strategy.num_replicas_in_sync < 2:
         return []  # one replica runs both settings (measured: MirroredStrategy on one CPU)
     return [
         (key, settings[key], fix, why)
@@ -322,6 +341,7 @@ def _mixed_error(model: keras.Model, found: Mapping[Strategy | None, str]) -> Fu
 
 
 def _or_default(strategy: Strategy | None) -> Strategy:
+    tf = tensorflow("strategy=", strategy)
     return tf.distribute.get_strategy() if strategy is None else strategy
 
 
@@ -330,7 +350,9 @@ def _describe(strategy: Strategy | None, prefix: str = "") -> str:
         return "outside any strategy" if prefix else "no strategy"
     replicas = strategy.num_replicas_in_sync
     kind = type(strategy).__name__  # MultiWorkerMirroredStrategy's class has another name
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if isinstance(
+        strategy, tensorflow("strategy=", strategy).distribute.MultiWorkerMirroredStrategy
+    ):
         kind = "MultiWorkerMirroredStrategy"
     name = f"{kind} ({replicas} replica{'s' * (replicas != 1)})"
     return f"{prefix} {name}".strip()

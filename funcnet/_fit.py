@@ -24,6 +24,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from funcnet._backends import check_sharded_batches
 from funcnet._data import checked_task, data_error, data_problems
 from funcnet._datasets import is_dataset, is_py_dataset, stream_problems
 from funcnet._distribute import check_batch_size, multi_worker_fixes
@@ -63,7 +64,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
             problem `fn.check_data` finds in the training and validation data or a
             dataset's elements, missing targets, a bad `batch_size`, `epochs`,
             `validation_split`, `class_weight` or `sample_weight`, or a `batch_size` that
-            does not split evenly over the model's replicas.
+            does not split evenly over the model's replicas (under `keras.distribution`:
+            over the devices, the last batch too).
 
     Warns:
         UserWarning: a callback reacts to every batch while the model runs several batches
@@ -177,7 +179,13 @@ def _checked_arrays(
         problems += more
     if problems:
         raise data_error(model, problems)
-    check_batch_size(model, fit_kwargs.get("batch_size"))
+    batch_size = fit_kwargs.get("batch_size")
+    check_batch_size(model, batch_size)
+    # Under keras.distribution every batch, the last one too, is split over the devices.
+    check_sharded_batches(model, batch_size, len(next(iter(x_named.values()))))
+    validation = fit_kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and validation:
+        check_sharded_batches(model, batch_size, len(keras.tree.flatten(validation[0])[0]))
     if weights is not None:
         fit_kwargs.pop("class_weight", None)
         fit_kwargs["sample_weight"] = _arranged(model, "outputs", weights)

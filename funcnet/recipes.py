@@ -59,6 +59,7 @@ def multi_input(
         name: The model's name.
         strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
             are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
+            TensorFlow only: on JAX, set a `keras.distribution` before building instead.
 
     Returns:
         A `keras.Model` with dict inputs and outputs keyed by name.
@@ -107,6 +108,7 @@ def siamese(
         name: The model's name.
         strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
             are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
+            TensorFlow only: on JAX, set a `keras.distribution` before building instead.
 
     Returns:
         A `keras.Model`; the encoder's layers appear once, called once per input.
@@ -158,6 +160,7 @@ def resnet(
         name: The model's name.
         strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
             are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
+            TensorFlow only: on JAX, set a `keras.distribution` before building instead.
 
     Returns:
         A `keras.Model`.
@@ -246,6 +249,7 @@ def multi_output(
         name: The model's name.
         strategy: A `tf.distribute.Strategy` to build the model in, so that its variables
             are mirrored over the strategy's replicas; `fn.compile` then compiles for it.
+            TensorFlow only: on JAX, set a `keras.distribution` before building instead.
 
     Returns:
         A `keras.Model` whose outputs are a dict keyed by head name, in the order given.

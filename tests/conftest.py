@@ -1,4 +1,15 @@
-"""Shared test set-up: quiet TensorFlow, fixed seeds, and the seed-case data helpers."""
+"""Shared test set-up: quiet TensorFlow, fixed seeds, and the seed-case data helpers.
+
+Two backends: `make test` runs the whole suite twice, on TensorFlow (KERAS_BACKEND=
+tensorflow) and then on JAX (KERAS_BACKEND=jax); the header names the backend. A new test
+runs on both with nothing to do. One that only TensorFlow can run (tf.distribute, say)
+skips elsewhere with a reason, which the JAX pass's summary lists (-rs):
+
+    @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="tf.distribute ...")
+
+(`pytestmark = pytest.mark.skipif(...)` for a whole file). Doctests cannot carry a mark,
+so the modules whose examples are TensorFlow's own are listed in TENSORFLOW_DOCTESTS.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +25,25 @@ from funcnet._quiet import native_stderr_held
 # TensorFlow's C++ start-up notes; under pytest-xdist they would land after the summary.
 with native_stderr_held():
     import keras
+
+
+# Modules whose doctests show TensorFlow-only features (tf.distribute strategies).
+TENSORFLOW_DOCTESTS = {"funcnet._distribute": "its examples are tf.distribute's"}
+
+
+def pytest_report_header() -> str:
+    return f"keras backend: {keras.backend.backend()}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if keras.backend.backend() == "tensorflow":
+        return
+    for item in items:
+        name = item.name if isinstance(item, pytest.DoctestItem) else ""
+        for prefix, why in TENSORFLOW_DOCTESTS.items():
+            if name == prefix or name.startswith(prefix + "."):
+                reason = f"doctest of {prefix}: {why}, so it runs on the TensorFlow pass only"
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

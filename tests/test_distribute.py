@@ -33,6 +33,11 @@ from funcnet._distribute import (
 )
 from tests.distribute_worker import free_ports, largest_difference, s3b, train
 
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="tf.distribute is TensorFlow's; keras.distribution on JAX is in test_backends_jax.py",
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = ROOT / "tests" / "distribute_worker.py"
 TIMEOUT = 240  # seconds for a whole run, on a loaded 2-core machine; a hang fails, never waits

@@ -10,6 +10,7 @@ that native "python3" spec. Nothing is installed and no user or system spec is r
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# The notebooks show the default backend; one pass of them keeps `make test` short.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="the notebooks run on the default backend (TensorFlow) only, to keep make test short",
+)
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds; every notebook runs whole in under a minute on 2 cores
 NOTEBOOK_BUDGET = 60
