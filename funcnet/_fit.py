@@ -90,6 +90,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
     for key in fit_kwargs:
         if key not in allowed:
             raise FuncnetError(f"Unknown option {key}= for model.fit.{did_you_mean(key, allowed)}")
+    if isinstance(fit_kwargs.get("callbacks"), keras.callbacks.Callback):
+        fit_kwargs["callbacks"] = [fit_kwargs["callbacks"]]  # Keras takes one bare callback too
     check_fit(model, fit_kwargs)  # names Keras cannot use; callbacks monitoring wrong keys
     problems = _option_problems(fit_kwargs)
     if is_dataset(x) or is_py_dataset(x):

@@ -10,6 +10,7 @@ Heads are given as `{name: task}`, `{name: (task, units)}` or
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -189,6 +190,14 @@ def resnet(
         raise FuncnetError(
             f"fn.recipes.resnet needs at least one stage and one block. Received: "
             f"filters={tuple(filters)}, blocks={blocks}."
+        )
+    bad = [
+        f for f in filters if isinstance(f, bool) or not isinstance(f, numbers.Integral) or f < 1
+    ]
+    if bad:
+        raise FuncnetError(
+            "fn.recipes.resnet: every stage's width in filters= must be a whole number >= 1. "
+            f"Received: filters={tuple(filters)}."
         )
     ((key, x),) = ins.items()
     rank = len(x.shape) - 1

@@ -213,10 +213,7 @@ CASES: dict[str, Case] = {
         lambda t: fn.head(ab()["a"], "y", "multiclass", np.int64(10)), OK
     ),
     "builder/head-binary-two-units": Case(
-        lambda t: fn.head(ab()["a"], "y", "binary", units=2),
-        r'"y".*units',
-        "models",
-        "accepted silently",
+        lambda t: fn.head(ab()["a"], "y", "binary", units=2), '"y".*one unit.*"multilabel"'
     ),
     "builder/head-multiclass-one-unit": Case(
         lambda t: fn.head(ab()["a"], "y", "multiclass", units=1), '"y".*unit'
@@ -305,9 +302,7 @@ CASES: dict[str, Case] = {
     ),
     "recipes/resnet-zero-filters": Case(
         lambda t: fn.recipes.resnet({"a": (3,)}, filters=(0,), heads={"y": "binary"}),
-        r"filters",
-        "models",
-        "raw ValueError",
+        "filters=\\(0,\\)",
     ),
     "recipes/resnet-model-name-with-space": Case(
         lambda t: fn.recipes.resnet(
@@ -387,10 +382,7 @@ CASES: dict[str, Case] = {
         lambda t: fit(*changed("y", "digit", np.full(8, 10))), r'"digit"'
     ),
     "fit/class-weight-by-output-name": Case(
-        lambda t: fit(class_weight={"odd": {0: 1.0, 1: 2.0}}),
-        r"class_weight",
-        "data",
-        "raw ValueError",
+        lambda t: fit(class_weight={"odd": {0: 1.0, 1: 2.0}}), OK
     ),
     "fit/sample-weight-nan": Case(
         lambda t: fit(sample_weight={"odd": np.full(8, np.nan), "digit": np.ones(8)}),
@@ -403,12 +395,7 @@ CASES: dict[str, Case] = {
         ),
         '"tokens".*50',
     ),
-    "fit/callbacks-not-a-list": Case(
-        lambda t: fit(callbacks=keras.callbacks.TerminateOnNaN()),
-        r"callbacks",
-        "data",
-        "raw TypeError ('TerminateOnNaN' object is not iterable) in fn.fit's per-batch check",
-    ),
+    "fit/callbacks-not-a-list": Case(lambda t: fit(callbacks=keras.callbacks.TerminateOnNaN()), OK),
     "fit/monitor-misspelled": Case(
         lambda t: fit(validation_split=0.25, callbacks=[ES(monitor="val_odd_acc")]),
         r'"val_odd_accuracy"',
@@ -437,12 +424,7 @@ CASES: dict[str, Case] = {
     "plot/missing-folder": Case(
         lambda t: fn.plot(two_heads(), t / "no" / "a.png"), r'the folder "[^"]*/no"'
     ),
-    "plot/path-is-folder": Case(
-        lambda t: fn.plot(two_heads(), t),
-        r"is a folder|directory",
-        "pictures",
-        "blames the missing extension, not the folder",
-    ),
+    "plot/path-is-folder": Case(lambda t: fn.plot(two_heads(), t), "is a folder"),
     "plot/dpi-zero": Case(lambda t: fn.plot(two_heads(), t / "a.png", dpi=0), "dpi"),
     "plot/dpi-string": Case(lambda t: fn.plot(two_heads(), t / "a.png", dpi="high"), "dpi"),
     "plot/not-a-model": Case(lambda t: fn.plot("model", t / "a.png"), r"keras.Model|model"),  # type: ignore[arg-type]
