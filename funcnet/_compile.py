@@ -34,7 +34,7 @@ from funcnet._distribute import (
 )
 from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
 from funcnet._graph import is_single_output, named_outputs
-from funcnet._history import check_compiled, check_output_names
+from funcnet._history import COMPILED_METRICS, GivenMetrics, check_compiled, check_output_names
 from funcnet._names import check_model_names
 from funcnet._presets import presets
 from funcnet._tasks import TRAINED_TASKS, output_task, targets_from_loss
@@ -164,6 +164,10 @@ def compile(
         raise FuncnetError(
             f'Keras could not compile model "{model.name}": {keras_said(err)}'
         ) from None
+    given = {**settings, **keras_compile_kwargs}
+    metrics_given = {"metrics": keras_args["metrics"]}
+    metrics_given["weighted_metrics"] = given.get("weighted_metrics")
+    setattr(model, COMPILED_METRICS, GivenMetrics(model, metrics_given))
     check_compiled(model)  # metric names that would hide another logged value
     setattr(model, TRAINED_TASKS, trained)
     multi_worker_fixes(model)

@@ -35,7 +35,8 @@ class EuclideanDistance(_Distance):
 
     Example:
         >>> import numpy as np
-        >>> EuclideanDistance()([np.array([[3.0, 0.0]]), np.array([[0.0, 4.0]])]).numpy()
+        >>> a, b = np.array([[3.0, 0.0]]), np.array([[0.0, 4.0]])
+        >>> keras.ops.convert_to_numpy(EuclideanDistance()([a, b]))
         array([[5.]], dtype=float32)
     """
 
@@ -50,7 +51,8 @@ class ManhattanDistance(_Distance):
 
     Example:
         >>> import numpy as np
-        >>> ManhattanDistance()([np.array([[3.0, 0.0]]), np.array([[0.0, 4.0]])]).numpy()
+        >>> a, b = np.array([[3.0, 0.0]]), np.array([[0.0, 4.0]])
+        >>> keras.ops.convert_to_numpy(ManhattanDistance()([a, b]))
         array([[7.]], dtype=float32)
     """
 
@@ -64,7 +66,8 @@ class CosineDistance(_Distance):
 
     Example:
         >>> import numpy as np
-        >>> CosineDistance()([np.array([[1.0, 0.0]]), np.array([[-2.0, 0.0]])]).numpy()
+        >>> a, b = np.array([[1.0, 0.0]]), np.array([[-2.0, 0.0]])
+        >>> keras.ops.convert_to_numpy(CosineDistance()([a, b]))
         array([[2.]], dtype=float32)
     """
 

@@ -176,9 +176,45 @@ def _loss_keys(names: Sequence[str]) -> Keys:
     return keys
 
 
+# Set by fn.compile: the metrics and weighted metrics it handed to model.compile, as given.
+COMPILED_METRICS = "_funcnet_compiled_metrics"
+
+
+class GivenMetrics:
+    """What fn.compile gave model.compile, and for which compilation.
+
+    A plain object on purpose: Keras tracks metric objects it finds in a model's list,
+    tuple and dict attributes, and would then log them a second time, unprefixed.
+    """
+
+    def __init__(self, model: keras.Model, given: Mapping[str, Any]) -> None:
+        self.compiled = (model.optimizer, model.loss)
+        self.given = dict(given)
+
+
+def compiled_metrics(model: keras.Model) -> dict[str, Any]:
+    """The `metrics` and `weighted_metrics` the model was compiled with ({} if unknown).
+
+    fn.compile records what it passed. For a model compiled with `model.compile`, Keras's
+    `get_compile_config()` says it, serialized; reading it serializes the optimizer too,
+    which can fail (on JAX after a fit) and loads TensorFlow on any backend, so it is the
+    fallback, and a failure means "unknown".
+    """
+    if not getattr(model, "compiled", False):
+        return {}
+    recorded = getattr(model, COMPILED_METRICS, None)
+    # Only while the model is still compiled as fn.compile left it (same optimizer, loss).
+    if isinstance(recorded, GivenMetrics) and recorded.compiled == (model.optimizer, model.loss):
+        return dict(recorded.given)
+    try:
+        return dict(model.get_compile_config() or {})
+    except Exception:  # Keras's own serialization; nothing to predict from
+        return {}
+
+
 def _metric_keys(model: keras.Model) -> Keys | None:
     """{key: what} for the compiled metrics, named as Keras names them; None if unsure."""
-    config = model.get_compile_config() if getattr(model, "compiled", False) else {}
+    config = compiled_metrics(model)
     if not config:
         return None
     names = _output_names(model)
@@ -226,6 +262,10 @@ def _listed(value: Any) -> list[Any]:
 def _metric_name(item: Any) -> str | None:
     if isinstance(item, str):
         return item
+    if isinstance(item, keras.metrics.Metric):
+        return str(item.name)
+    if callable(item) and hasattr(item, "__name__"):
+        return _snake_case(item.__name__)
     if isinstance(item, Mapping):
         config = item.get("config")
         if isinstance(config, Mapping) and isinstance(config.get("name"), str):
@@ -244,10 +284,17 @@ def _snake_case(name: str) -> str:
 
 def _custom_metric(model: keras.Model, name: str) -> bool:
     """True when the metric logged as `name` is the user's own (a function or class)."""
-    config = model.get_compile_config().get("metrics")
+    config = compiled_metrics(model).get("metrics")
     per_output = _per_output(config, _output_names(model)) or {}
     for items in per_output.values():
         for item in items:
-            if _metric_name(item) == name and isinstance(item, Mapping):
-                return not str(item.get("module", "")).startswith("keras.")
+            if _metric_name(item) != name or isinstance(item, str):
+                continue
+            if isinstance(item, Mapping):  # serialized by get_compile_config
+                module = str(item.get("module", ""))
+            elif isinstance(item, keras.metrics.Metric):
+                module = type(item).__module__
+            else:
+                module = str(getattr(item, "__module__", ""))
+            return not module.startswith("keras.")
     return False
