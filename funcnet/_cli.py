@@ -18,6 +18,7 @@ import importlib.util
 import inspect
 import math
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -236,15 +237,14 @@ def load_model(target: str) -> Any:
     if not sep or not module_name or not attr:
         raise FuncnetError(f'Expected MODULE:FACTORY, e.g. {_EXAMPLE}. Received: "{target}".')
     module = _import(module_name)
-    factory: Any = module
-    for part in attr.split("."):
-        if not hasattr(factory, part):
-            names = _functions(module)
-            raise FuncnetError(
-                f'Module "{module_name}" has no function "{attr}". Its functions: '
-                f"{', '.join(names) or '(none)'}." + did_you_mean(attr, names)
-            )
-        factory = getattr(factory, part)
+    try:  # the stdlib's reading of "module:attr.attr"; the module is imported already
+        factory = pkgutil.resolve_name(f"{module.__name__}:{attr}")
+    except AttributeError:
+        names = _functions(module)
+        raise FuncnetError(
+            f'Module "{module_name}" has no function "{attr}". Its functions: '
+            f"{', '.join(names) or '(none)'}." + did_you_mean(attr, names)
+        ) from None
     if not callable(factory):
         raise FuncnetError(
             f'"{target}" is not a function that returns a model. Received: {shown(factory)}.'
@@ -254,7 +254,7 @@ def load_model(target: str) -> Any:
         raise FuncnetError(
             f"{target} must take no arguments, so that funcnet can call it; it needs "
             f"{', '.join(needed)}. Give them defaults, or wrap it: def build(): return "
-            f"{part}(...)."
+            f"{attr.rpartition('.')[2]}(...)."
         )
     try:
         model = _call_factory(factory, target)
@@ -346,14 +346,19 @@ def _import(name: str) -> Any:
 def _import_file(path: Path) -> Any:
     if not path.is_file():
         raise FuncnetError(f'Cannot import "{path}": there is no such Python file.')
-    spec = importlib.util.spec_from_file_location(path.stem, path)
+    # A name of its own, so that pkgutil.resolve_name finds this file and not a module of
+    # the same name elsewhere on the path.
+    name = f"_funcnet_cli_{path.stem}_{abs(hash(path.resolve()))}"
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise FuncnetError(f'Cannot import "{path}": not a Python file.')
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.resolve().parent))  # its sibling modules import too
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as err:
+        del sys.modules[name]  # as a failed import leaves nothing behind
         raise FuncnetError(
             f'Importing "{path}" raised {type(err).__name__}: {keras_said(err)}'
         ) from None
