@@ -261,7 +261,7 @@ def check_target(path: str | os.PathLike[str]) -> str:
     target = Path(path)
     if target.is_dir():  # before the extension: a folder's name has none to blame
         raise FuncnetError(
-            f'Cannot write a picture to "{target}": it is a folder. Give a file in it, '
+            f'Cannot write "{target}": it is a folder. Give a file in it, '
             f'e.g. "{target / "arch.png"}".'
         )
     fmt = _format_of(target)
