@@ -110,23 +110,22 @@ def assert_same_logs(one: dict[str, float], other: dict[str, float]) -> None:
         assert other[key] == pytest.approx(one[key], abs=1e-5), key
 
 
-def test_two_worker_processes_end_with_identical_weights(tmp_path: Path) -> None:
+def run_two_workers(mode: str, out: Path, suffix: str) -> list[Path]:
+    """Runs distribute_worker.py `mode` as the two workers of one cluster on 127.0.0.1.
+
+    Returns:
+        Each worker's output file, in worker order ({mode}{i}{suffix} in `out`).
+    """
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    _run(
-        [
-            (
-                ["worker", str(tmp_path / f"worker{i}.npz")],
-                _env(
-                    TF_CONFIG=json.dumps(
-                        {"cluster": cluster, "task": {"type": "worker", "index": i}}
-                    )
-                ),
-            )
-            for i in range(2)
-        ],
-        tmp_path,
-    )
-    first, second = (np.load(tmp_path / f"worker{i}.npz") for i in range(2))
+    files = [out / f"{mode}{i}{suffix}" for i in range(2)]
+    config = lambda i: json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})  # noqa: E731
+    _run([([mode, str(f)], _env(TF_CONFIG=config(i))) for i, f in enumerate(files)], out)
+    return files
+
+
+def test_two_worker_processes_end_with_identical_weights(tmp_path: Path) -> None:
+    files = run_two_workers("worker", tmp_path, ".npz")
+    first, second = (np.load(f) for f in files)
     assert first.files == second.files and len(first.files) == 8  # 4 Dense: kernel, bias
     for key in first.files:
         np.testing.assert_array_equal(first[key], second[key])
@@ -137,7 +136,7 @@ def test_two_worker_processes_end_with_identical_weights(tmp_path: Path) -> None
     assert largest_difference(one_device, initial) > 1e-3
     assert largest_difference(one_device, [first[k] for k in first.files]) < 1e-5
     for i in range(2):
-        assert_same_logs(logs, json.loads((tmp_path / f"worker{i}.json").read_text()))
+        assert_same_logs(logs, json.loads(files[i].with_suffix(".json").read_text()))
 
 
 # ---- settings two replicas cannot run: still failing raw, named by funcnet -----------------

@@ -8,7 +8,6 @@ funcnet/_graph.py (which layer call made a tensor) and funcnet/_distribute.py
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import keras
@@ -49,26 +48,10 @@ def test_public_model_input_and_output_keep_the_declared_dict_order(tmp_path: Pa
     keras.backend.backend() != "tensorflow", reason="tf.distribute exists only on TensorFlow"
 )
 def test_plain_keras_multi_worker_fit_still_needs_funcnets_fixes(tmp_path: Path) -> None:
-    from tests.distribute_worker import free_ports
-    from tests.test_distribute import _env, _run
+    from tests.test_distribute import run_two_workers
 
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    _run(
-        [
-            (
-                ["raw-worker", str(tmp_path / f"raw{i}.txt")],
-                _env(
-                    TF_CONFIG=json.dumps(
-                        {"cluster": cluster, "task": {"type": "worker", "index": i}}
-                    )
-                ),
-            )
-            for i in range(2)
-        ],
-        tmp_path,
-    )
-    for i in range(2):
-        said = (tmp_path / f"raw{i}.txt").read_text()
+    for path in run_two_workers("raw-worker", tmp_path, ".txt"):
+        said = path.read_text()
         assert said != "ok", (
             f"{KERAS} trains across workers without funcnet's help: remove "
             "multi_worker_fixes from funcnet/_distribute.py (keras-team/keras#20585)."
