@@ -29,7 +29,7 @@ from funcnet._graph import is_list, named_inputs, named_outputs, producer
 from funcnet._run_shapes import run_time_shape_problems
 from funcnet._tasks import targets_task
 from funcnet._tasks import tasks as task_registry
-from funcnet._values import array_problems, as_text, finite_problems, input_kind
+from funcnet._values import array_problems, as_text, finite_problems, input_kind, kind_problem
 
 Arrays = dict[str, Any]
 
@@ -259,11 +259,7 @@ def _input_problems(model: Any, label: str, name: str, array: Any, tensor: Any) 
             f'input "{name}" takes {expected} per sample.'
         )
     if not isinstance(array, np.ndarray):  # a string tensor
-        found = (
-            None
-            if input_kind(tensor) == "text"
-            else f'{label} holds text; input "{name}" takes {tensor.dtype}.'
-        )
+        found = kind_problem(label, name, tensor, "text", "text")
         return problems + ([found] if found else [])
     return problems + array_problems(model, label, name, array, tensor)
 

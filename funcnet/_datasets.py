@@ -18,7 +18,7 @@ from typing import Any
 import keras
 
 from funcnet._data import by_name, checked_task, data_problems, fits, target_shape_problem
-from funcnet._graph import is_single_output, named_inputs, named_outputs
+from funcnet._graph import is_list, is_single_output, named_inputs, named_outputs
 from funcnet._values import data_kind, kind_problem
 
 
@@ -89,8 +89,7 @@ def _spec_problems(model: Any, spec: Any, prefix: str) -> tuple[list[str], Any]:
     problems: list[str] = []
     inputs, outputs = named_inputs(model), named_outputs(model)
     x_spec, y_spec = _split(spec)
-    list_in = isinstance(model.input, (list, tuple))
-    list_out = isinstance(model.output, (list, tuple))
+    list_in, list_out = is_list(model, "inputs"), is_list(model, "outputs")
     found = by_name(f"{prefix}x", x_spec, "input", inputs, list_in, problems, read=False)
     ys = {}
     if y_spec is not None:

@@ -114,7 +114,6 @@ def fit(model: keras.Model, x: Any, y: Any = None, **fit_kwargs: Any) -> keras.c
     elif problems:  # a generator: only the options can be checked
         raise data_error(model, problems)
     multi_worker_fixes(model)  # for a model compiled with model.compile, not fn.compile
-    multi_worker_fixes(model)  # for a model compiled with model.compile, not fn.compile
     callbacks = fit_kwargs.get("callbacks") or []
     per_batch = [type(cb).__name__ for cb in callbacks if needs_every_batch(cb)]
     steps = getattr(model, "steps_per_execution", 1)

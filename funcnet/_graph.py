@@ -201,4 +201,4 @@ def layers_fed_by(model: Any, tensor: Any) -> list[Any]:
 
 def call_number(node: Any) -> int:
     """Which call of its layer `node` is, from 1: a shared layer's calls in call order."""
-    return int(node.operation._inbound_nodes.index(node)) + 1
+    return calls(node.operation).index(node) + 1

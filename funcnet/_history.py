@@ -64,9 +64,12 @@ def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
         fit_kwargs.get("validation_split")
     )
     callbacks = fit_kwargs.get("callbacks") or []
-    for callback in callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]:
-        if isinstance(callback, _MONITORS):
-            _check_monitor(model, callback, validating)
+    listed = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
+    monitors = [callback for callback in listed if isinstance(callback, _MONITORS)]
+    if monitors:  # the keys are the fit's, not a callback's: told once
+        keys = history_keys(model, validating)
+        for callback in monitors:
+            _check_monitor(model, callback, validating, keys)
 
 
 _MONITORS = (
@@ -96,9 +99,8 @@ def history_keys(model: keras.Model, validating: bool) -> Keys | None:
     return keys
 
 
-def _check_monitor(model: keras.Model, callback: Any, validating: bool) -> None:
+def _check_monitor(model: keras.Model, callback: Any, validating: bool, keys: Keys | None) -> None:
     kind, monitor = type(callback).__name__, callback.monitor
-    keys = history_keys(model, validating)
     uses_key = not isinstance(callback, keras.callbacks.ModelCheckpoint) or getattr(
         callback, "save_best_only", False
     )

@@ -91,20 +91,16 @@ def array_problems(model: Any, label: str, name: str, array: np.ndarray, tensor:
     if held == "object" and set(map(type, array.ravel())) <= {str, bytes}:
         held = "text"  # the common case, told in one fast pass over the types
     if held == "object":
-        flat = array.ravel()
-        missing = sum(_missing(v) for v in flat)
-        not_text = sum(not isinstance(v, (str, bytes)) for v in flat)
+        # Here some value is neither str nor bytes (the fast pass above said so).
+        missing = sum(_missing(v) for v in array.ravel())
         if missing:  # e.g. gaps in a pandas column of text or nullable values
             return [
                 f'{label} holds {missing} missing value(s) (None or NaN); input "{name}" takes '
                 f'{_takes(tensor)}. Fill them first, e.g. df["col"].fillna(...).'
             ]
-        if not_text:
-            return [
-                f'{label} holds Python objects (dtype object); input "{name}" takes '
-                f"{_takes(tensor)}."
-            ]
-        held = "text"
+        return [
+            f'{label} holds Python objects (dtype object); input "{name}" takes {_takes(tensor)}.'
+        ]
     if held not in ("text", "bool", "int", "float"):  # dates, complex numbers, records
         return [f'{label} holds {array.dtype} values; input "{name}" takes {_takes(tensor)}.']
     if held == "float" and input_kind(tensor) != "float":
