@@ -10,6 +10,7 @@ from keras import layers as kl
 
 from funcnet._errors import FuncnetError, shown
 from funcnet._graph import describe, is_keras_tensor
+from funcnet._merge import agree
 from funcnet._names import check_name
 from funcnet._stack import Layers, apply, as_list, call
 
@@ -110,9 +111,10 @@ def residual(
         shortcut = apply(x, as_list(projection), f"the shortcut of {where}")
     else:
         shortcut = _auto_shortcut(x, before, after, branch, name, projection, where)
-    if not _same(tuple(shortcut.shape), after):
+    shortcut_shape = tuple(shortcut.shape)
+    if len(shortcut_shape) != len(after) or not agree([shortcut_shape, after]):
         raise FuncnetError(
-            f"{label}: the projection maps the shortcut to {tuple(shortcut.shape)}, "
+            f"{label}: the projection maps the shortcut to {shortcut_shape}, "
             f"but the branch gives {after}. Make the projection output {after}."
         )
     return _finish(kl.Add(name=f"{name}_add"), [shortcut, y], post, where)
@@ -161,11 +163,6 @@ def _auto_shortcut(
 def _finish(add: Any, pair: list[Any], post: Layers | None, where: str) -> Any:
     total = call(add, pair, where=where)
     return total if post is None else apply(total, as_list(post), f"post= of {where}")
-
-
-def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    pairs = zip(a, b, strict=False)
-    return len(a) == len(b) and all(p is None or q is None or p == q for p, q in pairs)
 
 
 def _shrinkers(branch: list[Any]) -> list[Any]:
@@ -233,9 +230,7 @@ def _same_padding_example(layer: Any) -> str:
 
 
 def _projection(after: tuple[Any, ...], strides: tuple[int, ...], name: str, label: str) -> Any:
-    channels = after[-1]
-    if len(after) == 2:
-        return kl.Dense(channels, name=name)
+    channels = after[-1]  # vectors never get here: _auto_shortcut refuses them first
     conv = {3: kl.Conv1D, 4: kl.Conv2D, 5: kl.Conv3D}.get(len(after))
     if conv is None:
         raise FuncnetError(
