@@ -62,7 +62,9 @@ class Picture:
         if fmt == "html":
             if self._page is None:
                 raise FuncnetError("This picture has no interactive page; use fn.plot.")
-            return self._page().encode()
+            if "html" not in self._cache:  # the page is built once, shown or saved
+                self._cache["html"] = self._page().encode()
+            return self._cache["html"]
         if fmt not in self._cache:
             drawn = render(self.source, fmt)
             if drawn.shrunk:
@@ -218,8 +220,10 @@ def plot(
     def page() -> str:
         from funcnet._plot_html import page as make_page
 
-        full = analyse(model, expand_nested=True)
-        everything = block_tree(full, model)
+        # The page always draws every nested layer, in blocks: what plot worked out for the
+        # picture serves again when it was drawn the same way.
+        full = facts if expand_nested or depth is not None else analyse(model, True)
+        everything = tree if depth is not None else block_tree(full, model)
         dot = to_dot(model, full, everything, None, title=title, clusters=True, **options)
         return make_page(model, dot, everything, depth)
 

@@ -91,9 +91,9 @@ def output_tag(layer: Any, name: str, tensor: Any, model: Any) -> str:
     if task is not None:
         logits = " (logits)" if decision.logits else ""
         tag += f" · task: {task}{logits}" + ("" if task_of(layer) else " (inferred)")
-    elif compiled_loss(model, name) is None:
-        tag += " · task: ? (name it: fn.compile(tasks=...))"
     loss = compiled_loss(model, name)
+    if task is None and loss is None:
+        tag += " · task: ? (name it: fn.compile(tasks=...))"
     if loss is None and task is not None:
         loss = _task_loss(task)
     elif loss is not None:

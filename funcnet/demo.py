@@ -213,7 +213,7 @@ def metrics_table(model: Any, results: dict[str, float]) -> str:
     metrics = ["loss", *sorted({m for got in per_output.values() for m in got} - {"loss"})]
     rows = [["output", "task", *metrics]]
     for name, got in per_output.items():
-        task = output_task(outputs[name])[0] or "-"
+        task = output_task(outputs[name]).task or "-"
         rows.append([name, task, *(f"{got[m]:.3f}" if m in got else "-" for m in metrics)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
