@@ -18,7 +18,7 @@ from funcnet._errors import FuncnetError, keras_said, shown
 from funcnet._graph import calls, is_keras_tensor
 from funcnet._names import check_name
 from funcnet._stack import Layers, as_list, call, stack
-from funcnet._tasks import Task, tasks
+from funcnet._tasks import PROBABILITIES, Task, activation_name, tasks
 
 
 @keras.saving.register_keras_serializable(package="funcnet")
@@ -185,24 +185,21 @@ def _layer_head(
 # No activation= given (None is a given activation: raw scores, like "linear").
 _UNSET = object()
 
-# Activations whose outputs are probabilities: a head of such a task must end with its own.
-_PROBABILITIES = ("sigmoid", "softmax")
-
 
 def _activation(name: str, task: str, spec: Task, units: Any, logits: bool, asked: Any) -> Any:
     """The head's activation: the task's, or linear for logits, checked against the task."""
-    if logits and spec.activation not in _PROBABILITIES:
+    if logits and spec.activation not in PROBABILITIES:
         raise FuncnetError(
             f'Head "{name}" (task "{task}"): logits=True is for classifiers, whose '
-            f"{' or '.join(_PROBABILITIES)} turns raw scores into probabilities; task "
+            f"{' or '.join(PROBABILITIES)} turns raw scores into probabilities; task "
             f'"{task}" outputs {spec.activation} values already. Drop logits=True.'
         )
-    if logits and asked is not _UNSET and _name_of(asked) != "linear":
+    if logits and asked is not _UNSET and activation_name(asked) != "linear":
         raise FuncnetError(
             f'Head "{name}" (task "{task}"): logits=True keeps raw scores, but '
             f"activation={asked!r} was given too. Drop one of them."
         )
-    if spec.activation not in _PROBABILITIES:
+    if spec.activation not in PROBABILITIES:
         return spec.activation if asked is _UNSET else asked
     if spec.activation == "softmax" and units is not None and units < 2:
         raise FuncnetError(
@@ -214,7 +211,7 @@ def _activation(name: str, task: str, spec: Task, units: Any, logits: bool, aske
             f'Head "{name}" (task "{task}") gives {units} values; the task takes one unit. '
             f'For several yes/no labels use task "multilabel"; for classes, "multiclass".'
         )
-    said = _name_of(asked)
+    said = activation_name(asked)
     if asked is _UNSET or said == spec.activation:
         return "linear" if logits else spec.activation
     if said in (None, "linear") and logits:
@@ -231,11 +228,3 @@ def _activation(name: str, task: str, spec: Task, units: Any, logits: bool, aske
         f'{spec.activation}), or use logits=True for raw scores, or task "regression" for '
         "other values."
     )
-
-
-def _name_of(activation: Any) -> str | None:
-    if activation is None:
-        return "linear"
-    if isinstance(activation, str):
-        return activation
-    return getattr(activation, "__name__", None)

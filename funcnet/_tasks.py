@@ -160,12 +160,22 @@ def output_task(tensor: Any, declared: str | None = None) -> Decision:
         return infer_task(tensor)
     if recorded == declared:
         return Decision(declared, "", bool(getattr(layer, "logits", False)))
-    probability = declared in tasks and tasks[declared].activation in _PROBABILITIES
+    probability = declared in tasks and tasks[declared].activation in PROBABILITIES
     return Decision(declared, "", probability and _activation(layer) == "linear")
 
 
 # Activations whose outputs are probabilities; a linear layer before them gives logits.
-_PROBABILITIES = ("sigmoid", "softmax")
+# The activations that turn a classifier's raw scores into probabilities.
+PROBABILITIES = ("sigmoid", "softmax")
+
+
+def activation_name(activation: Any) -> str | None:
+    """The name of an activation as given (None, a name, or a function); None if unknown."""
+    if activation is None:
+        return "linear"
+    if isinstance(activation, str):
+        return activation
+    return getattr(activation, "__name__", None)
 
 
 def _activation(layer: Any) -> str | None:
@@ -174,9 +184,9 @@ def _activation(layer: Any) -> str | None:
     if isinstance(layer, keras.layers.Softmax):
         return "softmax"
     act = getattr(layer, "activation", None)
-    if isinstance(layer, keras.layers.Activation) and isinstance(act, str):
-        return act
-    return getattr(act, "__name__", None) if act is not None else "linear"
+    if isinstance(act, str) and not isinstance(layer, keras.layers.Activation):
+        return None  # only an Activation layer keeps its activation as a name
+    return activation_name(act)
 
 
 def infer_task(tensor: Any) -> Decision:
