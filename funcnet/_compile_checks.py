@@ -17,6 +17,8 @@ from typing import Any
 
 import keras
 
+from funcnet._errors import whole
+
 # Probability losses with a from_logits form, by name.
 _LOGITS_LOSSES = {
     "binary_crossentropy": keras.losses.BinaryCrossentropy,
@@ -140,7 +142,7 @@ def weight_problems(weights: Mapping[str, Any], names: list[str]) -> list[str]:
 def steps_problems(compile_kwargs: Mapping[str, Any]) -> list[str]:
     """A `steps_per_execution` Keras cannot run: it must be a whole number >= 1."""
     steps = compile_kwargs.get("steps_per_execution", 1)
-    if isinstance(steps, numbers.Integral) and not isinstance(steps, bool) and int(steps) >= 1:
+    if whole(steps):
         return []
     return [
         "steps_per_execution must be a whole number >= 1 (batches run per call; 1 is "

@@ -16,7 +16,6 @@ tests/test_distribute.py. TensorFlow is loaded only once a strategy is at hand (
 from __future__ import annotations
 
 import contextlib
-import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -25,7 +24,7 @@ import keras
 from keras import tree
 
 from funcnet._backends import backend, tensorflow
-from funcnet._errors import FuncnetError, shown
+from funcnet._errors import FuncnetError, shown, whole
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -38,7 +37,7 @@ else:
 # deep inside TensorFlow when measured (MirroredStrategy on 2 CPUs, 2 worker processes).
 _REPLICATED_LIMITS: dict[str, tuple[Callable[[Any], bool], Any, str]] = {
     "steps_per_execution": (
-        lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 1,
+        lambda v: whole(v, least=2),
         1,
         "Keras runs the extra steps in a loop that TensorFlow cannot run over several "
         'replicas (it fails with "You must feed a value for placeholder tensor", '

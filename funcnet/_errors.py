@@ -7,6 +7,7 @@ and, where the user typed a name, lists the valid choices with a "did you mean".
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable
 
 
@@ -56,6 +57,19 @@ def shown(value: object, limit: int = 80) -> str:
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     # A list, tuple or dict shows its type by its brackets; other values need the name.
     return text if isinstance(value, (list, tuple, dict)) else f"{type(value).__name__} {text}"
+
+
+def whole(value: object, least: int = 1) -> bool:
+    """True for a whole number of at least `least`: an int or np.int64, never a bool.
+
+    Example:
+        >>> import numpy as np
+        >>> whole(np.int64(10)), whole(True), whole(2.0), whole(0)
+        (True, False, False, False)
+    """
+    return (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= least
+    )
 
 
 def keras_said(err: BaseException) -> str:

@@ -9,12 +9,11 @@ holds raw scores (`logits=True`) in their Keras config, so `fn.compile` and
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError, keras_said, shown
+from funcnet._errors import FuncnetError, keras_said, shown, whole
 from funcnet._graph import calls, is_keras_tensor
 from funcnet._names import check_name
 from funcnet._stack import Layers, as_list, call, stack
@@ -130,7 +129,7 @@ def head(
             f'Head "{name}" has task "{task}", which needs units= (e.g. the number of '
             f'classes): fn.head(x, "{name}", "{task}", units=10).'
         )
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
+    if not whole(units):
         raise FuncnetError(
             f'Head "{name}" needs a positive whole number of units. Received: units={units!r}.'
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import keras
 
-from funcnet._errors import FuncnetError
+from funcnet._errors import FuncnetError, whole
 from funcnet._names import check_name
 
 _EXAMPLE = 'e.g. fn.inputs(image=(28, 28, 1), tokens=((50,), "int32"))'
@@ -84,4 +84,4 @@ def _split(spec: Any) -> tuple[Any, str | None]:
 
 
 def _is_dim(d: Any) -> bool:
-    return d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and int(d) > 0)
+    return d is None or whole(d)

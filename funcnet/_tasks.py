@@ -10,14 +10,13 @@ funcnet head, or read from the output layer); every caller asks it.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from funcnet._errors import FuncnetError, unknown_name
+from funcnet._errors import FuncnetError, unknown_name, whole
 from funcnet._graph import producer
 from funcnet._registry import Registry
 
@@ -91,9 +90,7 @@ class Task:
             known = [n for n in known if n not in ("get", "serialize", "deserialize")]
             raise unknown_name("activation for fn.Task", self.activation, known) from None
         units = self.units
-        if units is not None and (
-            isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1
-        ):
+        if units is not None and not whole(units):
             raise FuncnetError(
                 f"fn.Task units must be a positive int or None. Received: units={units!r}."
             )

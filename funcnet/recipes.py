@@ -10,7 +10,6 @@ Heads are given as `{name: task}`, `{name: (task, units)}` or
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ import keras
 from keras import layers as kl
 
 from funcnet._distribute import Strategy, scope
-from funcnet._errors import FuncnetError, shown, unknown_name
+from funcnet._errors import FuncnetError, shown, unknown_name, whole
 from funcnet._fresh import check_encoder
 from funcnet._graph import is_keras_tensor
 from funcnet._heads import head
@@ -191,9 +190,7 @@ def resnet(
             f"fn.recipes.resnet needs at least one stage and one block. Received: "
             f"filters={tuple(filters)}, blocks={blocks}."
         )
-    bad = [
-        f for f in filters if isinstance(f, bool) or not isinstance(f, numbers.Integral) or f < 1
-    ]
+    bad = [f for f in filters if not whole(f)]
     if bad:
         raise FuncnetError(
             "fn.recipes.resnet: every stage's width in filters= must be a whole number >= 1. "
