@@ -23,6 +23,21 @@ from funcnet._registry import Registry
 TargetCheck = Callable[[np.ndarray, int], "str | None"]
 
 
+# The activations that turn a classifier's raw scores into probabilities. This and
+# activation_name come before the tasks are registered: registering imports Keras, whose
+# import hook (funcnet/_keras_hook.py) imports _heads, which needs both.
+PROBABILITIES = ("sigmoid", "softmax")
+
+
+def activation_name(activation: Any) -> str | None:
+    """The name of an activation as given (None, a name, or a function); None if unknown."""
+    if activation is None:
+        return "linear"
+    if isinstance(activation, str):
+        return activation
+    return getattr(activation, "__name__", None)
+
+
 def _zero_one(y: np.ndarray, units: int) -> str | None:
     values = np.unique(np.asarray(y))
     bad = values[(values != 0) & (values != 1)]
@@ -159,20 +174,6 @@ def output_task(tensor: Any, declared: str | None = None) -> Decision:
         return Decision(declared, "", bool(getattr(layer, "logits", False)))
     probability = declared in tasks and tasks[declared].activation in PROBABILITIES
     return Decision(declared, "", probability and _activation(layer) == "linear")
-
-
-# Activations whose outputs are probabilities; a linear layer before them gives logits.
-# The activations that turn a classifier's raw scores into probabilities.
-PROBABILITIES = ("sigmoid", "softmax")
-
-
-def activation_name(activation: Any) -> str | None:
-    """The name of an activation as given (None, a name, or a function); None if unknown."""
-    if activation is None:
-        return "linear"
-    if isinstance(activation, str):
-        return activation
-    return getattr(activation, "__name__", None)
 
 
 def _activation(layer: Any) -> str | None:
