@@ -3,7 +3,11 @@
 Four set-ups per model, batch 32: Keras defaults on TensorFlow (the anchor, 1.0x), funcnet
 fast on TensorFlow, Keras defaults on JAX, funcnet fast on JAX. "Keras defaults" is
 `model.compile` with only the optimizer, losses and metrics; "funcnet fast" is
-`fn.compile(..., preset="fast")` with the same ones. Models and data are bench_fast.py's:
+`fn.compile(..., preset="fast")` with the same ones. A fifth row, Keras on JAX with
+`steps_per_execution=32` (Keras's own loop, one compiled call per batch), shows what
+funcnet's one compiled call per 32 batches adds (funcnet/_jax_steps.py). Last, a bound no
+loop can beat: the compiled training step alone on JAX, 32 batches per call, fed batches
+already stacked on the device (no data slicing, no callbacks). Models and data are bench_fast.py's:
 S3b as SEED_CASES.md trains it (accuracy per output) and the Keras guide's MLP.
 
 A backend is chosen when Keras is imported, so each backend runs in its own worker
@@ -14,7 +18,7 @@ initial weights within a backend (each backend draws its own), so the two set-up
 backend should end at the same loss. The first epoch (tracing, compiling) is a warm-up.
 
 Run: python benchmarks/bench_backends.py          (about three minutes on 2 cores)
-     python benchmarks/bench_backends.py --sweep  (also JAX with several steps_per_execution)
+     python benchmarks/bench_backends.py --sweep  (also funcnet on JAX with other group sizes)
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 
 BACKENDS = ("tensorflow", "jax")
 KERAS = "Keras defaults"
+KERAS_GROUPS = "Keras, steps_per_execution=32"
 FAST = 'funcnet preset="fast"'
 TIMED_EPOCHS = 7
 # bench_fast.py's sizes, repeated so that the parent need not import Keras.
@@ -69,6 +74,10 @@ def worker() -> None:
                 model = build()
                 if name == KERAS:
                     model.compile(optimizer="adam", loss=loss, metrics=metrics)
+                elif name == KERAS_GROUPS:
+                    model.compile(
+                        optimizer="adam", loss=loss, metrics=metrics, steps_per_execution=32
+                    )
                 elif name == FAST:
                     fn.compile(model, preset="fast", loss=loss, metrics=metrics)
                 else:  # a sweep entry: "steps_per_execution=N"
@@ -80,6 +89,8 @@ def worker() -> None:
                 for n, m in models.items()
             }
             reply.write(json.dumps({"backend": keras.backend.backend(), "settings": settings}))
+        elif request["do"] == "bound":
+            reply.write(json.dumps({"per_second": step_alone(models[FAST], xs, ys)}))
         else:  # one epoch of one set-up, in the order the parent chose
             perm = np.random.default_rng(request["epoch"]).permutation(SAMPLES)
             xe, ye = keras.tree.map_structure(lambda a: a[perm], (xs, ys))  # noqa: B023
@@ -91,6 +102,41 @@ def worker() -> None:
                 json.dumps({"seconds": timer.seconds[0], "loss": history.history["loss"][-1]})
             )
         reply.write("\n")
+
+
+def step_alone(model: Any, x: Any, y: Any) -> float:
+    """Samples/s of the model's compiled train_step alone, 32 batches per call (JAX only).
+
+    The batches are stacked and put on the device beforehand, so this is the step's own
+    cost: what any training loop, Keras's or funcnet's, can at best reach.
+    """
+    import jax
+    import keras
+
+    group = 32 * BATCH
+    stacked = keras.tree.map_structure(
+        lambda a: jax.device_put(a[:group].reshape(32, BATCH, *a.shape[1:])), (x, y)
+    )
+    state = model._get_jax_state(  # the JAX trainer's (trainable, non-trainable, ...) state
+        trainable_variables=True,
+        non_trainable_variables=True,
+        optimizer_variables=True,
+        metrics_variables=True,
+    )
+
+    def scanned(state: Any, batches: Any) -> Any:
+        return jax.lax.scan(lambda s, b: (model.train_step(s, b)[1], None), state, batches)[0]
+
+    run = jax.jit(scanned, donate_argnums=0)
+    state = jax.block_until_ready(run(state, stacked))  # compiles
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(SAMPLES // group):
+            state = run(state, stacked)
+        jax.block_until_ready(state)
+        best = min(best, time.perf_counter() - start)
+    return SAMPLES / best
 
 
 # ---- the parent: alternates the workers' epochs, then reports ------------------------------
@@ -190,13 +236,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_backends_") as logs:
         workers = {b: Worker(b, Path(logs)) for b in BACKENDS}
         try:
-            setups = {b: [KERAS, FAST] for b in BACKENDS}
+            setups = {"tensorflow": [KERAS, FAST], "jax": [KERAS, KERAS_GROUPS, FAST]}
             for case in ("S3b", "MLP"):
                 title = {
                     "S3b": "S3b as SEED_CASES.md trains it: three inputs, three named outputs",
                     "MLP": "Keras guide MLP: 784 -> 64 -> 64 -> 10 logits",
                 }[case]
-                targets(case, table(title, race(workers, case, setups)))
+                rates = table(title, race(workers, case, setups))
+                bound = workers["jax"].ask(do="bound", case=case)["per_second"]
+                keras_jax = rates["jax", KERAS][1]
+                print(
+                    f"{case}: the compiled step alone on JAX (32 batches per call, data already "
+                    f"on the device, best of 3): {bound:,.0f}/s = {bound / keras_jax:.2f}x Keras "
+                    "defaults on JAX (best epochs): no training loop can beat this"
+                )
+                targets(case, rates)
             if args.sweep:
                 sweep = [KERAS] + [f"steps_per_execution={n}" for n in SWEEP]
                 table(

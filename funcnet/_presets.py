@@ -62,11 +62,10 @@ def _fast_settings() -> dict[str, Any]:
     # and it adds compile time). On a GPU a small step is bound by kernel launches, which
     # XLA fuses, so there we keep Keras's "auto": XLA whenever every layer supports it.
     # JAX: XLA is the only fast path ("auto" means XLA there): without it every step runs
-    # eagerly, over 100x slower. Keras's JAX trainer still calls the compiled step once per
-    # batch, so more batches per call only saves the Python loop around it: S3b, batch 32,
-    # best epochs 59k samples/s at 1 (Keras's default), 97k at 8, 103k at 16, 102k at 32,
-    # 86k at 64, 99k at 128 (bench_backends.py --sweep, a loaded machine); 32 it is, as on
-    # TensorFlow. PyTorch is untested: only the batches per call.
+    # eagerly, over 100x slower. fn.compile runs each group of batches in one compiled call
+    # there (funcnet/_jax_steps.py). S3b, batch 32, median epochs (bench_backends.py --sweep):
+    # 86k samples/s at 1 (Keras's default), 259k at 8, 293k at 16, 298k at 32, 286k at 64,
+    # 276k at 128; 32 it is, as on TensorFlow. PyTorch is untested: only the batches per call.
     name = keras.backend.backend()
     if name == "tensorflow":
         jit: Any = "auto" if _tensorflow_sees_a_gpu() else False
@@ -88,8 +87,8 @@ presets.register("default", Preset("Keras's own defaults: one batch per call, ji
 presets.register(
     "fast",
     Preset(
-        f"{FAST_STEPS_PER_EXECUTION} batches per call into the compiled loop; XLA on JAX, "
-        "and on TensorFlow only on a GPU",
+        f"{FAST_STEPS_PER_EXECUTION} batches per call into the compiled loop (on JAX in one "
+        "compiled call); XLA on JAX, and on TensorFlow only on a GPU",
         _fast_settings,
     ),
 )

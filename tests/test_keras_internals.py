@@ -9,6 +9,7 @@ funcnet/_graph.py (which layer call made a tensor) and funcnet/_distribute.py
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import keras
 import pytest
@@ -59,3 +60,34 @@ def test_plain_keras_multi_worker_fit_still_needs_funcnets_fixes(tmp_path: Path)
         assert any(
             known in said for known in ("Attempt to convert a value", "Invalid reduction dimension")
         ), f"{KERAS} fails in a new way; re-check multi_worker_fixes:\n{said[:500]}"
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="the JAX trainer's own loop")
+def test_keras_jax_trainer_still_calls_its_step_once_per_batch(monkeypatch: Any) -> None:
+    # funcnet/_jax_steps.py compiles a group of batches into one call because Keras's JAX
+    # trainer makes one compiled call per batch, and fit calls
+    # model.train_function(state, iterator) once per group, returning (logs, state).
+    import jax
+    import numpy as np
+    from keras.src.backend.jax import trainer
+
+    dispatched: list[int] = []
+
+    def counting_jit(function: Any, **kwargs: Any) -> Any:
+        compiled = jax.jit(function, **kwargs)
+
+        def call(*args: Any) -> Any:
+            dispatched.append(1)
+            return compiled(*args)
+
+        return call
+
+    monkeypatch.setattr(trainer, "jit", counting_jit)
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.compile(loss="mse", steps_per_execution=4)  # plain Keras: its own loop
+    model.fit(np.ones((32, 3)), np.ones((32, 1)), batch_size=4, verbose=0)
+    assert len(dispatched) == 8, (
+        f"{KERAS}'s JAX trainer made {len(dispatched)} compiled calls for 8 batches in groups "
+        "of 4 (it made 8, one per batch). If it now compiles the group itself, "
+        "funcnet/_jax_steps.py may go: compare with benchmarks/bench_backends.py."
+    )

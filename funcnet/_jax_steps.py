@@ -1,0 +1,146 @@
+"""On JAX, `steps_per_execution=N` trains N batches in one compiled call.
+
+Keras 3.15's JAX trainer compiles one training step and, with `steps_per_execution=N`,
+calls it N times from a Python loop (`_make_function` in
+`keras/src/backend/jax/trainer.py`), so every batch still pays a dispatch from Python; on
+a small model that costs about as much as the step itself. `fn.compile` on JAX gives the
+model a training function that runs the N batches inside one compiled `jax.lax.scan`
+over the model's own `train_step`: the same steps, on the same batches, in the same
+order, so the weights come out as Keras's own loop makes them (tests/test_jax_steps.py
+compares them bit for bit). Measured in benchmarks/bench_backends.py.
+
+A group of batches that cannot be stacked (the shorter last group of an epoch, a smaller
+last batch, text) goes through Keras's own loop, and so does everything under
+`keras.distribution` (its batches carry a layout per batch), `run_eagerly=True`, no XLA
+or one batch per call.
+
+This leans on the JAX trainer's contract: `fit` calls `model.make_train_function()`,
+then `model.train_function(state, iterator)` once per group, which returns
+`(logs, state)`; `train_step(state, data)` is Keras's documented JAX override point.
+tests/test_keras_internals.py fails when Keras changes that, or starts compiling the
+group itself (then this module can go).
+"""
+
+from __future__ import annotations
+
+import itertools
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import keras
+import numpy as np
+
+from funcnet._backends import backend
+
+# Set on a model whose make_train_function is this module's, so a second fn.compile
+# of the same model does not wrap it twice.
+_MARK = "_funcnet_jax_steps"
+
+Step = Callable[[Any, Iterator[Any]], tuple[Any, Any]]
+
+
+def compile_groups(model: keras.Model) -> None:
+    """On JAX, lets `model.fit` run each group of `steps_per_execution` batches in one call.
+
+    Does nothing on another backend. Whether a fit scans is decided when Keras makes the
+    training function (at `fit`), so a later `model.compile(steps_per_execution=1)` or
+    `run_eagerly=True` gets Keras's own loop.
+
+    Example:
+        >>> import funcnet as fn
+        >>> from funcnet._jax_steps import compile_groups
+        >>> model = fn.recipes.multi_input({"a": (3,)}, heads={"y": "binary"})
+        >>> compile_groups(model)  # fn.compile calls this; on TensorFlow it does nothing
+    """
+    if backend() != "jax" or getattr(model, _MARK, False):
+        return
+    # A method bound to this model (not a closure over it), so that a copy of the model
+    # trains its own variables.
+    model.make_train_function = types.MethodType(_make_train_function, model)
+    setattr(model, _MARK, True)
+
+
+def _make_train_function(model: keras.Model, force: bool = False) -> None:
+    """Keras's `make_train_function`, then the scanned groups where they can run."""
+    if model.train_function is not None and not force:
+        return
+    type(model).make_train_function(model, force=True)  # Keras's own loop, kept for the rest
+    if _can_scan(model):
+        model.train_function = _Groups(model, model.train_function)
+
+
+def _can_scan(model: keras.Model) -> bool:
+    return bool(
+        model.steps_per_execution > 1
+        and model.jit_compile
+        and not model.run_eagerly
+        and keras.distribution.distribution() is None
+        and not keras.config.is_nnx_enabled()
+    )
+
+
+class _Groups:
+    """The training function: one compiled call per full group of equal batches."""
+
+    def __init__(self, model: keras.Model, keras_steps: Step) -> None:
+        import jax
+
+        self.size = int(model.steps_per_execution)
+        self.keras_steps = keras_steps
+        train_step = model.train_step
+
+        def scanned(state: Any, batches: Any) -> tuple[Any, Any]:
+            def one(state: Any, batch: Any) -> tuple[Any, Any]:
+                logs, state = train_step(state, batch)
+                return state, logs
+
+            state, logs = jax.lax.scan(one, state, batches)
+            # Keras's loop returns the last step's logs (the metrics so far).
+            return jax.tree_util.tree_map(lambda log: log[-1], logs), state
+
+        # Keras donates the state to its step too: the variables are updated in place.
+        self.scanned = jax.jit(scanned, donate_argnums=0)
+
+    def __call__(self, state: Any, iterator: Iterator[Any]) -> tuple[Any, Any]:
+        first = next(iterator)  # an exhausted iterator ends the epoch, as in Keras's loop
+        batches = [first, *itertools.islice(iterator, self.size - 1)]
+        stacked = _stacked(batches) if len(batches) == self.size else None
+        if stacked is None:
+            return self.keras_steps(state, iter(batches))
+        return self.scanned(state, stacked)
+
+
+def _stacked(batches: list[Any]) -> Any:
+    """The batches stacked on a new first axis, or None when they differ or hold text."""
+    import jax
+
+    flat: list[tuple[list[Any], Any]] = [jax.tree_util.tree_flatten(b) for b in batches]
+    leaves, structure = flat[0]
+    kinds = [_kind(leaf) for leaf in leaves]
+    if any(kind is None for kind in kinds):
+        return None
+    for other, other_structure in flat[1:]:
+        if other_structure != structure or [_kind(leaf) for leaf in other] != kinds:
+            return None
+    columns = zip(*(other for other, _ in flat), strict=True)
+    stacked = [
+        np.stack(column) if all(isinstance(a, np.ndarray) for a in column) else _on_device(column)
+        for column in columns
+    ]
+    return jax.tree_util.tree_unflatten(structure, stacked)
+
+
+def _kind(leaf: Any) -> tuple[tuple[int, ...], np.dtype] | None:
+    """A numeric array's shape and dtype; None for text, objects and Python values."""
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is None or np.dtype(dtype).kind not in "biuf":
+        return None
+    return tuple(leaf.shape), np.dtype(dtype)
+
+
+def _on_device(column: tuple[Any, ...]) -> Any:
+    """Stacks arrays already on a device (e.g. a GPU) there, not through the host."""
+    import jax.numpy as jnp
+
+    return jnp.stack(column)
