@@ -13,6 +13,7 @@ import html
 import json
 from typing import Any
 
+from funcnet._graph import all_layers
 from funcnet._plot_blocks import Block
 from funcnet._render import render
 
@@ -133,7 +134,7 @@ def _blocks_json(tree: list[Any], model: Any, depth: int) -> dict[str, Any]:
     """Block key -> name, detail, layer names inside, child block keys; "" is the top,
     with the keys of the blocks that start unfolded."""
     found: dict[str, Any] = {}
-    names = {str(id(layer)): layer.name for layer in _all_layers(model)}
+    names = {str(id(layer)): layer.name for layer in all_layers(model)}
     unfolded: list[str] = []
 
     def visit(items: list[Any], level: int = 1) -> list[str]:
@@ -155,12 +156,4 @@ def _blocks_json(tree: list[Any], model: Any, depth: int) -> dict[str, Any]:
     top = visit(tree)
     found[""] = {"name": model.name, "detail": "", "layers": [], "children": top}
     found[""]["open"] = unfolded
-    return found
-
-
-def _all_layers(model: Any) -> list[Any]:
-    found = []
-    for layer in getattr(model, "layers", []):
-        found.append(layer)
-        found.extend(_all_layers(layer) if hasattr(layer, "layers") else [])
     return found

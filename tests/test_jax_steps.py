@@ -178,3 +178,28 @@ def test_under_keras_distribution_keras_loop_runs() -> None:
         assert not _can_scan(model)
     finally:
         keras.distribution.set_distribution(None)
+
+
+def conv1d_model() -> keras.Model:
+    ins = fn.inputs(signal=(20, 3))
+    h = fn.stack(ins["signal"], [layers.Conv1D(4, 3), layers.GlobalMaxPool1D()])
+    return fn.model(ins, fn.head(h, "positive", "binary"))
+
+
+def nested_conv_model() -> keras.Model:
+    backbone = keras.Sequential(
+        [keras.Input((8, 8, 1)), layers.Conv2D(4, 3), layers.Flatten()], name="backbone"
+    )
+    ins = fn.inputs(digit=(8, 8, 1))
+    return fn.model(ins, fn.head(backbone(ins["digit"]), "positive", "binary"))
+
+
+@pytest.mark.parametrize("build", [conv1d_model, nested_conv_model], ids=["conv1d", "nested"])
+def test_models_with_convolutions_keep_keras_loop(build: Callable[[], keras.Model]) -> None:
+    # XLA on a CPU runs some convolutions several times slower inside a compiled loop
+    # (benchmarks/bench_jax_steps.py), so these train exactly as plain Keras trains them.
+    model = fn.compile(build(), preset="fast")
+    shape = model.inputs[0].shape[1:]
+    x = np.random.default_rng(SEED).random((64, *shape)).astype("float32")
+    fn.fit(model, x, {"positive": np.ones((64, 1))}, batch_size=8, epochs=1, verbose=0)
+    assert type(model.train_function).__name__ == "function"
