@@ -42,10 +42,6 @@ from keras import layers
 from funcnet._backends import backend
 from funcnet._graph import all_layers
 
-# Set on a model whose make_train_function is this module's, so a second fn.compile
-# of the same model does not wrap it twice.
-_MARK = "_funcnet_jax_steps"
-
 Step = Callable[[Any, Iterator[Any]], tuple[Any, Any]]
 
 # Layers whose models keep Keras's loop (see the module docstring).
@@ -79,12 +75,12 @@ def compile_groups(model: keras.Model) -> None:
         >>> model = fn.recipes.multi_input({"a": (3,)}, heads={"y": "binary"})
         >>> compile_groups(model)  # fn.compile calls this; on TensorFlow it does nothing
     """
-    if backend() != "jax" or getattr(model, _MARK, False):
-        return
-    # A method bound to this model (not a closure over it), so that a copy of the model
-    # trains its own variables.
+    installed = vars(model).get("make_train_function")
+    if backend() != "jax" or getattr(installed, "__func__", None) is _make_train_function:
+        return  # a second fn.compile of the same model keeps the one in place
+    # A method bound to this model, not a closure over it, so that it can never train
+    # another model's variables.
     model.make_train_function = types.MethodType(_make_train_function, model)
-    setattr(model, _MARK, True)
 
 
 def _make_train_function(model: keras.Model, force: bool = False) -> None:
