@@ -12,14 +12,19 @@ compares them bit for bit). Measured in benchmarks/bench_backends.py.
 A group of batches that cannot be stacked (the shorter last group of an epoch, a smaller
 last batch, text) goes through Keras's own loop, and so does everything under
 `keras.distribution` (its batches carry a layout per batch), `run_eagerly=True`, no XLA
-or one batch per call, and a model with convolution layers: XLA on a CPU runs some
-convolutions several times slower inside a compiled loop than in a single step.
-benchmarks/bench_jax_steps.py measures it, 32 steps in one call against 32 calls: U-Net
-2.95 s against 0.60 s, DeepLabV3+ 2.51 s against 0.31 s, a Conv1D classifier 8.7 ms
-against 3.4 ms, while a siamese Conv2D network and a tiny 8x8 Conv2D gained (4.1 against
-11.1 ms, 1.4 against 3.3 ms) and every model without convolutions gained (1.3x to 3.7x).
-The rule is coarse and safe: where it says no, training runs exactly as plain Keras runs
-it.
+or one batch per call. At the first full group, the step itself is traced once (not
+compiled) and two kinds of step keep Keras's loop for good:
+- one that convolves: XLA on a CPU runs some convolutions several times slower inside a
+  compiled loop than in a single step. benchmarks/bench_jax_steps.py measures it, 32
+  steps in one call against 32 calls: U-Net 2.95 s against 0.60 s, DeepLabV3+ 2.51 s
+  against 0.31 s, a Conv1D classifier 8.7 ms against 3.4 ms, while a siamese Conv2D
+  network and a tiny 8x8 Conv2D gained (4.1 against 11.1 ms, 1.4 against 3.3 ms) and every
+  model without convolutions gained (1.3x to 3.7x). The rule is coarse and safe: where
+  it says no, training runs exactly as plain Keras runs it. Reading the traced step finds
+  a convolution wherever it hides (a wrapper such as TimeDistributed, a custom layer).
+- one whose returned state differs in structure or type from the state it was given (a
+  custom `train_step` may return a tuple where Keras gave a list): Keras's loop carries
+  that on, a compiled loop cannot.
 
 This leans on the JAX trainer's contract: `fit` calls `model.make_train_function()`,
 then `model.train_function(state, iterator)` once per group, which returns
@@ -37,29 +42,13 @@ from typing import Any
 
 import keras
 import numpy as np
-from keras import layers
 
 from funcnet._backends import backend
-from funcnet._graph import all_layers
 
 Step = Callable[[Any, Iterator[Any]], tuple[Any, Any]]
 
-# Layers whose models keep Keras's loop (see the module docstring).
-_CONVOLUTIONS = (
-    layers.Conv1D,
-    layers.Conv2D,
-    layers.Conv3D,
-    layers.Conv1DTranspose,
-    layers.Conv2DTranspose,
-    layers.Conv3DTranspose,
-    layers.DepthwiseConv1D,
-    layers.DepthwiseConv2D,
-    layers.SeparableConv1D,
-    layers.SeparableConv2D,
-    layers.ConvLSTM1D,
-    layers.ConvLSTM2D,
-    layers.ConvLSTM3D,
-)
+# The primitive a convolution traces to, in every jax.lax / keras.ops convolution.
+_CONVOLUTION = "conv_general_dilated"
 
 
 def compile_groups(model: keras.Model) -> None:
@@ -99,7 +88,6 @@ def _can_scan(model: keras.Model) -> bool:
         and not model.run_eagerly
         and keras.distribution.distribution() is None
         and not keras.config.is_nnx_enabled()
-        and not any(isinstance(layer, _CONVOLUTIONS) for layer in all_layers(model))
     )
 
 
@@ -109,9 +97,11 @@ class _Groups:
     def __init__(self, model: keras.Model, keras_steps: Step) -> None:
         import jax
 
-        self.size = int(model.steps_per_execution)
+        self.model = model
         self.keras_steps = keras_steps
+        self.fits: bool | None = None  # does a compiled group suit this step? (first group)
         train_step = model.train_step
+        self.train_step = train_step
 
         def scanned(state: Any, batches: Any) -> tuple[Any, Any]:
             def one(state: Any, batch: Any) -> tuple[Any, Any]:
@@ -126,12 +116,48 @@ class _Groups:
         self.scanned = jax.jit(scanned, donate_argnums=0)
 
     def __call__(self, state: Any, iterator: Iterator[Any]) -> tuple[Any, Any]:
+        # Read now, as Keras's epoch iterator does: the caller may change it between fits.
+        size = int(self.model.steps_per_execution)
+        if size < 2 or self.fits is False:
+            return self.keras_steps(state, iterator)
         first = next(iterator)  # an exhausted iterator ends the epoch, as in Keras's loop
-        batches = [first, *itertools.islice(iterator, self.size - 1)]
-        stacked = _stacked(batches) if len(batches) == self.size else None
-        if stacked is None:
+        batches = [first, *itertools.islice(iterator, size - 1)]
+        stacked = _stacked(batches) if len(batches) == size else None
+        if stacked is not None and self.fits is None:
+            self.fits = _step_fits(self.train_step, state, first)
+        if stacked is None or not self.fits:
             return self.keras_steps(state, iter(batches))
         return self.scanned(state, stacked)
+
+
+def _step_fits(train_step: Callable[..., Any], state: Any, batch: Any) -> bool:
+    """Whether one traced step neither convolves nor changes the state's type."""
+    import jax
+
+    traced, (_, returned) = jax.make_jaxpr(train_step, return_shape=True)(state, batch)
+    if _convolves(traced.jaxpr):
+        return False
+
+    def kinds(tree: Any) -> tuple[Any, list[tuple[Any, ...]]]:
+        leaves, structure = jax.tree_util.tree_flatten(tree)
+        return structure, [
+            (tuple(a.shape), a.dtype, getattr(a, "weak_type", False)) for a in leaves
+        ]
+
+    return bool(kinds(returned) == kinds(state))
+
+
+def _convolves(jaxpr: Any) -> bool:
+    """Whether a jaxpr, or one nested in it (a jit, a custom gradient, a loop), convolves."""
+    for equation in jaxpr.eqns:
+        if equation.primitive.name == _CONVOLUTION:
+            return True
+        for value in equation.params.values():
+            for inner in value if isinstance(value, (list, tuple)) else [value]:
+                inner = getattr(inner, "jaxpr", inner)  # a ClosedJaxpr holds a Jaxpr
+                if hasattr(inner, "eqns") and _convolves(inner):
+                    return True
+    return False
 
 
 def _stacked(batches: list[Any]) -> Any:

@@ -105,9 +105,16 @@ def counted(model: keras.Model) -> dict[str, list[int]]:
         return scanned(state, batches)
 
     def keras_loop(state: Any, iterator: Any) -> Any:
-        batches = list(iterator)
-        ran["keras loop"].append(len(batches))
-        return keras_steps(state, iter(batches))
+        pulled: list[int] = []
+
+        def counting() -> Any:  # pulls lazily: Keras's loop takes what it takes
+            for batch in iterator:
+                pulled.append(1)
+                yield batch
+
+        result = keras_steps(state, counting())
+        ran["keras loop"].append(len(pulled))
+        return result
 
     groups.scanned, groups.keras_steps = one_call, keras_loop
     return ran
@@ -194,12 +201,86 @@ def nested_conv_model() -> keras.Model:
     return fn.model(ins, fn.head(backbone(ins["digit"]), "positive", "binary"))
 
 
-@pytest.mark.parametrize("build", [conv1d_model, nested_conv_model], ids=["conv1d", "nested"])
-def test_models_with_convolutions_keep_keras_loop(build: Callable[[], keras.Model]) -> None:
+def wrapped_conv_model() -> keras.Model:
+    ins = fn.inputs(frames=(3, 8, 8, 1))
+    conv = layers.TimeDistributed(layers.Conv2D(2, 3))
+    h = fn.stack(ins["frames"], [conv, layers.Flatten()])
+    return fn.model(ins, fn.head(h, "positive", "binary"))
+
+
+class Smooth(layers.Layer):
+    """A custom layer that convolves with keras.ops, no convolution layer in sight."""
+
+    def build(self, input_shape: Any) -> None:
+        self.kernel = self.add_weight(shape=(3, input_shape[-1], 2))
+
+    def call(self, x: Any) -> Any:
+        return keras.ops.conv(x, self.kernel)
+
+
+def custom_conv_model() -> keras.Model:
+    ins = fn.inputs(signal=(20, 3))
+    h = fn.stack(ins["signal"], [Smooth(), layers.Flatten()])
+    return fn.model(ins, fn.head(h, "positive", "binary"))
+
+
+CONVOLVING = {
+    "conv1d": conv1d_model,
+    "nested-model": nested_conv_model,
+    "time-distributed": wrapped_conv_model,
+    "keras-ops-conv": custom_conv_model,
+}
+
+
+@pytest.mark.parametrize("build", CONVOLVING.values(), ids=CONVOLVING.keys())
+def test_steps_that_convolve_keep_keras_loop(build: Callable[[], keras.Model]) -> None:
     # XLA on a CPU runs some convolutions several times slower inside a compiled loop
     # (benchmarks/bench_jax_steps.py), so these train exactly as plain Keras trains them.
-    model = fn.compile(build(), preset="fast")
+    model = fn.compile(build(), steps_per_execution=4)
     shape = model.inputs[0].shape[1:]
     x = np.random.default_rng(SEED).random((64, *shape)).astype("float32")
-    fn.fit(model, x, {"positive": np.ones((64, 1))}, batch_size=8, epochs=1, verbose=0)
-    assert type(model.train_function).__name__ == "function"
+    y = {"positive": np.ones((64, 1))}
+    fn.fit(model, x, y, batch_size=8, epochs=1, verbose=0)
+    assert model.train_function.fits is False
+    ran = counted(model)
+    fn.fit(model, x, y, batch_size=8, epochs=1, verbose=0)
+    assert ran == {"one call": [], "keras loop": [4, 4]}
+
+
+class OwnStep(keras.Model):
+    """The Keras JAX guide's own train_step, returning the metric variables as a tuple."""
+
+    def train_step(self, state: Any, data: Any) -> Any:
+        trainable, non_trainable, optimizer_variables, metrics_variables = state
+        logs, (trainable, non_trainable, optimizer_variables, metrics_variables) = (
+            super().train_step(state, data)
+        )
+        return logs, (trainable, non_trainable, optimizer_variables, tuple(metrics_variables))
+
+
+def test_a_train_step_returning_another_state_type_keeps_keras_loop() -> None:
+    ins = fn.inputs(table=(4,))
+    head = fn.head(ins["table"], "price", "regression")
+    x, y = {"table": np.ones((64, 4), "float32")}, {"price": np.ones((64, 1))}
+    trained = []
+    for own_loop in (False, True):
+        keras.utils.set_random_seed(SEED)
+        model = fn.compile(OwnStep(ins, head), steps_per_execution=4)
+        if own_loop:
+            vars(model).pop("make_train_function")  # plain Keras's loop, for comparison
+        fn.fit(model, x, y, batch_size=4, epochs=2, verbose=0)
+        trained.append(model)
+    assert trained[0].train_function.fits is False
+    for mine, theirs in zip(trained[0].weights, trained[1].weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+
+
+@pytest.mark.parametrize("later", [64, 8, 1])
+def test_steps_per_execution_changed_between_fits_trains_every_batch(later: int) -> None:
+    model = fn.compile(dropout_norm(), preset="fast")
+    x, y, _ = dropout_norm_data(300)
+    fn.fit(model, x, y, batch_size=4, epochs=1, verbose=0)  # 75 batches
+    model.steps_per_execution = later
+    before = int(model.optimizer.iterations)
+    fn.fit(model, x, y, batch_size=4, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations) - before == 150
