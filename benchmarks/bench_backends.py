@@ -6,9 +6,10 @@ fast on TensorFlow, Keras defaults on JAX, funcnet fast on JAX. "Keras defaults"
 `fn.compile(..., preset="fast")` with the same ones. A fifth row, Keras on JAX with
 `steps_per_execution=32` (Keras's own loop, one compiled call per batch), shows what
 funcnet's one compiled call per 32 batches adds (funcnet/_jax_steps.py). Last, a bound no
-loop can beat: the compiled training step alone on JAX, 32 batches per call, fed batches
-already stacked on the device (no data slicing, no callbacks). Models and data are bench_fast.py's:
-S3b as SEED_CASES.md trains it (accuracy per output) and the Keras guide's MLP.
+loop can beat: funcnet's compiled group of 32 training steps alone on JAX, fed batches
+already stacked on the device (no data slicing, no callbacks). Models and data are
+bench_fast.py's: S3b as SEED_CASES.md trains it (accuracy per output) and the Keras
+guide's MLP.
 
 A backend is chosen when Keras is imported, so each backend runs in its own worker
 process, and the parent asks them for one epoch at a time, alternating set-ups (and
@@ -104,36 +105,39 @@ def worker() -> None:
         reply.write("\n")
 
 
-def step_alone(model: Any, x: Any, y: Any) -> float:
-    """Samples/s of the model's compiled train_step alone, 32 batches per call (JAX only).
-
-    The batches are stacked and put on the device beforehand, so this is the step's own
-    cost: what any training loop, Keras's or funcnet's, can at best reach.
-    """
-    import jax
-    import keras
-
-    group = 32 * BATCH
-    stacked = keras.tree.map_structure(
-        lambda a: jax.device_put(a[:group].reshape(32, BATCH, *a.shape[1:])), (x, y)
-    )
-    state = model._get_jax_state(  # the JAX trainer's (trainable, non-trainable, ...) state
+def jax_state(model: Any) -> Any:
+    """The JAX trainer's state of a fitted model: its variables as `train_step` takes them."""
+    return model._get_jax_state(
         trainable_variables=True,
         non_trainable_variables=True,
         optimizer_variables=True,
         metrics_variables=True,
     )
 
-    def scanned(state: Any, batches: Any) -> Any:
-        return jax.lax.scan(lambda s, b: (model.train_step(s, b)[1], None), state, batches)[0]
 
-    run = jax.jit(scanned, donate_argnums=0)
-    state = jax.block_until_ready(run(state, stacked))  # compiles
+def step_alone(model: Any, x: Any, y: Any) -> float:
+    """Samples/s of the model's compiled train_step alone, 32 batches per call (JAX only).
+
+    The batches are stacked and put on the device beforehand, so this is the step's own
+    cost, run by funcnet's own compiled group: what any training loop, Keras's or
+    funcnet's, can at best reach.
+    """
+    import jax
+    import keras
+
+    from funcnet._jax_steps import compiled_group
+
+    group = 32 * BATCH
+    stacked = keras.tree.map_structure(
+        lambda a: jax.device_put(a[:group].reshape(32, BATCH, *a.shape[1:])), (x, y)
+    )
+    run = compiled_group(model.train_step)
+    state = jax.block_until_ready(run(jax_state(model), stacked)[1])  # compiles
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
         for _ in range(SAMPLES // group):
-            state = run(state, stacked)
+            state = run(state, stacked)[1]
         jax.block_until_ready(state)
         best = min(best, time.perf_counter() - start)
     return SAMPLES / best

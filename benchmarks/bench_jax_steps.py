@@ -2,11 +2,11 @@
 
 funcnet/_jax_steps.py runs each group of `steps_per_execution` batches in one compiled
 call (a `jax.lax.scan` over the model's `train_step`) instead of Keras's one call per
-batch, except for models with convolution layers, which XLA on a CPU runs slower inside a
-compiled loop. This measures both ways on the models that rule is about, with the batches
-already on the device, so only the step and its dispatch are timed: the best of 3 rounds
-of 32 steps each way, the two ways alternating. "funcnet runs" says which way
-`fn.compile` picks for the model.
+batch, except where the step convolves, which XLA on a CPU runs slower inside a compiled
+loop. This measures both ways, with funcnet's own compiled group (`compiled_group`), on
+the models that rule is about, with the batches already on the device, so only the step
+and its dispatch are timed: the best of 3 rounds of 32 steps each way, the two ways
+alternating. "funcnet runs" says which way `fn.compile` picks for the model.
 
 Run: python benchmarks/bench_jax_steps.py   (about a minute; always on JAX)
 """
@@ -18,21 +18,22 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 os.environ["KERAS_BACKEND"] = "jax"  # this measures JAX's trainer, whatever the shell says
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import jax  # noqa: E402
 import keras  # noqa: E402
+from bench_backends import jax_state  # noqa: E402
 from keras import layers  # noqa: E402
 
 import funcnet as fn  # noqa: E402
 from funcnet import gallery  # noqa: E402
 from funcnet._fit import _arranged  # noqa: E402
-from funcnet._jax_steps import _can_scan, _step_fits  # noqa: E402
+from funcnet._jax_steps import _can_scan, _step_fits, compiled_group  # noqa: E402
 from tests import real_models  # noqa: E402
 from tests.test_real_models import data  # noqa: E402
 
@@ -84,19 +85,10 @@ def both_ways(model: keras.Model) -> tuple[float, float, bool]:
         lambda a: jax.device_put(a.reshape(GROUP, BATCH, *a.shape[1:])), (x, y)
     )
     batches = [keras.tree.map_structure(lambda a: a[i], stacked) for i in range(GROUP)]  # noqa: B023
-    state = model._get_jax_state(  # the JAX trainer's (trainable, non-trainable, ...) state
-        trainable_variables=True,
-        non_trainable_variables=True,
-        optimizer_variables=True,
-        metrics_variables=True,
-    )
+    state = jax_state(model)
     picked = _can_scan(model) and _step_fits(model.train_step, state, batches[0])
-    one = jax.jit(model.train_step, donate_argnums=0)
-
-    def scanned(state: Any, batches: Any) -> Any:
-        return jax.lax.scan(lambda s, b: (model.train_step(s, b)[1], None), state, batches)[0]
-
-    group = jax.jit(scanned, donate_argnums=0)
+    one = jax.jit(model.train_step, donate_argnums=0)  # as Keras's loop compiles it
+    group = compiled_group(model.train_step)  # as funcnet's one call compiles it
     best = {"calls": float("inf"), "one call": float("inf")}
     for _ in range(1 + ROUNDS):  # the first round compiles
         for way in best:
@@ -105,7 +97,7 @@ def both_ways(model: keras.Model) -> tuple[float, float, bool]:
                 for batch in batches:
                     state = one(state, batch)[1]
             else:
-                state = group(state, stacked)
+                state = group(state, stacked)[1]
             jax.block_until_ready(state)
             best[way] = min(best[way], time.perf_counter() - start)
     return best["calls"], best["one call"], picked

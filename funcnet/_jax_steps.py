@@ -16,10 +16,10 @@ or one batch per call. At the first full group, the step itself is traced once (
 compiled) and two kinds of step keep Keras's loop for good:
 - one that convolves: XLA on a CPU runs some convolutions several times slower inside a
   compiled loop than in a single step. benchmarks/bench_jax_steps.py measures it, 32
-  steps in one call against 32 calls: U-Net 2.95 s against 0.60 s, DeepLabV3+ 2.51 s
-  against 0.31 s, a Conv1D classifier 8.7 ms against 3.4 ms, while a siamese Conv2D
-  network and a tiny 8x8 Conv2D gained (4.1 against 11.1 ms, 1.4 against 3.3 ms) and every
-  model without convolutions gained (1.3x to 3.7x). The rule is coarse and safe: where
+  steps in one call against 32 calls: U-Net 2.92 s against 0.58 s, DeepLabV3+ 2.49 s
+  against 0.27 s, a Conv1D classifier 8.9 ms against 4.2 ms, while a siamese Conv2D
+  network and a tiny 8x8 Conv2D gained (3.3 against 10.5 ms, 1.6 against 3.1 ms) and every
+  model without convolutions gained (1.3x to 3.8x). The rule is coarse and safe: where
   it says no, training runs exactly as plain Keras runs it. Reading the traced step finds
   a convolution wherever it hides (a wrapper such as TimeDistributed, a custom layer).
 - one whose returned state differs in structure or type from the state it was given (a
@@ -95,25 +95,10 @@ class _Groups:
     """The training function: one compiled call per full group of equal batches."""
 
     def __init__(self, model: keras.Model, keras_steps: Step) -> None:
-        import jax
-
         self.model = model
         self.keras_steps = keras_steps
         self.fits: bool | None = None  # does a compiled group suit this step? (first group)
-        train_step = model.train_step
-        self.train_step = train_step
-
-        def scanned(state: Any, batches: Any) -> tuple[Any, Any]:
-            def one(state: Any, batch: Any) -> tuple[Any, Any]:
-                logs, state = train_step(state, batch)
-                return state, logs
-
-            state, logs = jax.lax.scan(one, state, batches)
-            # Keras's loop returns the last step's logs (the metrics so far).
-            return jax.tree_util.tree_map(lambda log: log[-1], logs), state
-
-        # Keras donates the state to its step too: the variables are updated in place.
-        self.scanned = jax.jit(scanned, donate_argnums=0)
+        self.scanned = compiled_group(model.train_step)
 
     def __call__(self, state: Any, iterator: Iterator[Any]) -> tuple[Any, Any]:
         # Read now, as Keras's epoch iterator does: the caller may change it between fits.
@@ -124,10 +109,31 @@ class _Groups:
         batches = [first, *itertools.islice(iterator, size - 1)]
         stacked = _stacked(batches) if len(batches) == size else None
         if stacked is not None and self.fits is None:
-            self.fits = _step_fits(self.train_step, state, first)
+            self.fits = _step_fits(self.model.train_step, state, first)
         if stacked is None or not self.fits:
             return self.keras_steps(state, iter(batches))
         return self.scanned(state, stacked)
+
+
+def compiled_group(train_step: Callable[..., Any]) -> Callable[[Any, Any], tuple[Any, Any]]:
+    """`train_step` over a group of batches stacked on a first axis, as one jitted call.
+
+    The call takes the trainer's state and the stacked batches and returns
+    `(logs, state)`: the last step's logs, as Keras's loop returns them, and the state
+    after every step. The state is donated, as Keras donates it to its own step, so the
+    variables are updated in place. benchmarks/ time this same function.
+    """
+    import jax
+
+    def scanned(state: Any, batches: Any) -> tuple[Any, Any]:
+        def one(state: Any, batch: Any) -> tuple[Any, Any]:
+            logs, state = train_step(state, batch)
+            return state, logs
+
+        state, logs = jax.lax.scan(one, state, batches)
+        return jax.tree_util.tree_map(lambda log: log[-1], logs), state
+
+    return jax.jit(scanned, donate_argnums=0)
 
 
 def _step_fits(train_step: Callable[..., Any], state: Any, batch: Any) -> bool:
@@ -163,6 +169,7 @@ def _convolves(jaxpr: Any) -> bool:
 def _stacked(batches: list[Any]) -> Any:
     """The batches stacked on a new first axis, or None when they differ or hold text."""
     import jax
+    import jax.numpy as jnp
 
     flat: list[tuple[list[Any], Any]] = [jax.tree_util.tree_flatten(b) for b in batches]
     leaves, structure = flat[0]
@@ -173,8 +180,8 @@ def _stacked(batches: list[Any]) -> Any:
         if other_structure != structure or [_kind(leaf) for leaf in other] != kinds:
             return None
     columns = zip(*(other for other, _ in flat), strict=True)
-    stacked = [
-        np.stack(column) if all(isinstance(a, np.ndarray) for a in column) else _on_device(column)
+    stacked = [  # arrays already on a device (e.g. a GPU) are stacked there, not on the host
+        np.stack(column) if all(isinstance(a, np.ndarray) for a in column) else jnp.stack(column)
         for column in columns
     ]
     return jax.tree_util.tree_unflatten(structure, stacked)
@@ -186,10 +193,3 @@ def _kind(leaf: Any) -> tuple[tuple[int, ...], np.dtype] | None:
     if dtype is None or np.dtype(dtype).kind not in "biuf":
         return None
     return tuple(leaf.shape), np.dtype(dtype)
-
-
-def _on_device(column: tuple[Any, ...]) -> Any:
-    """Stacks arrays already on a device (e.g. a GPU) there, not through the host."""
-    import jax.numpy as jnp
-
-    return jnp.stack(column)
