@@ -27,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import speed_table
 
 BACKENDS = ("tensorflow", "jax")
 KERAS = "Keras defaults"
@@ -196,22 +197,8 @@ def race(workers: dict[str, Worker], case: str, setups: dict[str, list[str]]) ->
 
 def table(title: str, results: dict) -> dict[tuple[str, str], tuple[float, float]]:
     """Prints median and best samples/s with ratios to the first row; returns both."""
-    rates = {
-        key: (SAMPLES / statistics.median(s), SAMPLES / min(s), loss)
-        for key, (s, loss) in results.items()
-    }
-    base_median, base_best, _ = next(iter(rates.values()))
-    print(f"\n{title} (batch {BATCH}, {SAMPLES:,} samples/epoch, {TIMED_EPOCHS} timed epochs)")
-    print(
-        f"{'backend':<11} {'compiled with':<30} {'median/s':>9} {'ratio':>6} {'best/s':>9} "
-        f"{'ratio':>6} {'final loss':>11}"
-    )
-    for (backend, name), (median, best, loss) in rates.items():
-        print(
-            f"{backend:<11} {name:<30} {median:>9,.0f} {median / base_median:>5.2f}x "
-            f"{best:>9,.0f} {best / base_best:>5.2f}x {loss:>11.5f}"
-        )
-    return {key: (median, best) for key, (median, best, _) in rates.items()}
+    columns = (("backend", 11), ("compiled with", 30))
+    return speed_table.table(title, results, samples=SAMPLES, batch=BATCH, columns=columns)
 
 
 def targets(case: str, rates: dict[tuple[str, str], tuple[float, float]]) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 from functools import partial
@@ -33,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
+import speed_table
 from keras import layers
 
 import funcnet as fn
@@ -134,21 +134,9 @@ def race(build: Callable[[], keras.Model], x: Any, y: Any, compilers: dict[str, 
 
 def table(title: str, results: dict[str, tuple[list[float], float]]) -> None:
     """Median and best epoch (the least disturbed by other work), each with its ratio."""
-    rates = {
-        name: (SAMPLES / statistics.median(seconds), SAMPLES / min(seconds), loss)
-        for name, (seconds, loss) in results.items()
-    }
-    base_median, base_best, _ = next(iter(rates.values()))
-    print(f"\n{title} (batch {BATCH}, {SAMPLES:,} samples/epoch, {TIMED_EPOCHS} timed epochs)")
-    print(
-        f"{'compiled with':<44} {'median/s':>9} {'ratio':>6} {'best/s':>9} {'ratio':>6} "
-        f"{'final loss':>11}"
+    speed_table.table(
+        title, results, samples=SAMPLES, batch=BATCH, columns=(("compiled with", 44),)
     )
-    for name, (median, best, loss) in rates.items():
-        print(
-            f"{name:<44} {median:>9,.0f} {median / base_median:>5.2f}x {best:>9,.0f} "
-            f"{best / base_best:>5.2f}x {loss:>11.5f}"
-        )
 
 
 def main() -> None:
