@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import keras
 
 from funcnet._errors import whole
+from funcnet._history import snake_case
 
 # Probability losses with a from_logits form, by name.
 _LOGITS_LOSSES = {
@@ -57,7 +57,7 @@ def metric_kind(metric: Any) -> str:
         return metric.lower()
     name = type(metric).__name__ if not callable(metric) or hasattr(metric, "name") else ""
     name = name if name not in ("function", "") else getattr(metric, "__name__", "")
-    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
+    return snake_case(name)
 
 
 # Metrics that read targets another way than each target kind; and what fits instead.

@@ -267,18 +267,19 @@ def _metric_name(item: Any) -> str | None:
     if isinstance(item, keras.metrics.Metric):
         return str(item.name)
     if callable(item) and hasattr(item, "__name__"):
-        return _snake_case(item.__name__)
+        return snake_case(item.__name__)
     if isinstance(item, Mapping):
         config = item.get("config")
         if isinstance(config, Mapping) and isinstance(config.get("name"), str):
             return str(config["name"])
         if item.get("class_name") == "function" and isinstance(config, str):
-            return _snake_case(config)
+            return snake_case(config)
     return None
 
 
-def _snake_case(name: str) -> str:
-    # Keras names a metric function by its __name__ in snake case (utils/naming.py).
+def snake_case(name: str) -> str:
+    """A class or function name as Keras names its metric: "SparseTopKCategoricalAccuracy"
+    -> "sparse_top_k_categorical_accuracy" (keras/src/utils/naming.py's rule)."""
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -278,6 +278,16 @@ CASES: list[Any] = [
         r'metrics\["digit"\]: "categorical_accuracy" does not fit',
         id="metrics/categorical-accuracy-object-with-class-ids",
     ),
+    pytest.param(  # the object's name is Keras's snake case, as its string would be
+        lambda _: two_heads({"odd": keras.metrics.SparseTopKCategoricalAccuracy()})(),
+        r'metrics\["odd"\]: "sparse_top_k_categorical_accuracy" does not fit output "odd"',
+        id="metrics/sparse-top-k-object-on-binary",
+    ),
+    pytest.param(
+        lambda _: two_heads({"digit": keras.metrics.TopKCategoricalAccuracy()})(),
+        r'metrics\["digit"\]: "top_k_categorical_accuracy" does not fit output "digit"',
+        id="metrics/top-k-object-with-class-ids",
+    ),
     # ---- numbers (issue 15, compile side) -------------------------------------------------
     pytest.param(
         lambda _: two_heads(loss_weights={"odd": float("nan")})(),
