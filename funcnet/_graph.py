@@ -199,24 +199,6 @@ def layers_fed_by(model: Any, tensor: Any) -> list[Any]:
     ]
 
 
-def all_layers(model: Any) -> list[Any]:
-    """Every layer of a model, and of the models and blocks nested in it, outermost first.
-
-    Example:
-        >>> import keras
-        >>> from funcnet._graph import all_layers
-        >>> inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
-        >>> outer = keras.Sequential([keras.Input((3,)), inner])
-        >>> [layer.name for layer in all_layers(outer)] == [inner.name, "d"]
-        True
-    """
-    found = []
-    for layer in getattr(model, "layers", []):
-        found.append(layer)
-        found.extend(all_layers(layer) if hasattr(layer, "layers") else [])
-    return found
-
-
 def call_number(node: Any) -> int:
     """Which call of its layer `node` is, from 1: a shared layer's calls in call order."""
     return calls(node.operation).index(node) + 1

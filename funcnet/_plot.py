@@ -225,7 +225,7 @@ def plot(
         full = facts if expand_nested or depth is not None else analyse(model, True)
         everything = tree if depth is not None else block_tree(full, model)
         dot = to_dot(model, full, everything, None, title=title, clusters=True, **options)
-        return make_page(model, dot, everything, depth)
+        return make_page(model, dot, everything, full.layers, depth)
 
     picture = Picture(source, page)
     if target is not None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from funcnet._graph import all_layers
 from funcnet._plot_blocks import Block
 from funcnet._render import render
 
@@ -106,14 +106,17 @@ draw();
 """
 
 
-def page(model: Any, source: str, tree: list[Any], depth: int | None = None) -> str:
+def page(
+    model: Any, source: str, tree: list[Any], layers: Mapping[str, Any], depth: int | None = None
+) -> str:
     """The self-contained HTML page of `source` (DOT with every block as a cluster).
 
-    Blocks above `depth` start unfolded; with no depth every block starts folded.
+    `layers` are the drawn layers by key (`Facts.layers`). Blocks above `depth` start
+    unfolded; with no depth every block starts folded.
     """
     svg = render(source, "svg").data.decode()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline SVG has none
-    blocks = _blocks_json(tree, model, depth or 1)
+    blocks = _blocks_json(tree, model, layers, depth or 1)
     title = html.escape(model.name)
     data = json.dumps(blocks).replace("</", "<\\/")  # never closes the script element
     return (
@@ -130,11 +133,12 @@ def page(model: Any, source: str, tree: list[Any], depth: int | None = None) -> 
     )
 
 
-def _blocks_json(tree: list[Any], model: Any, depth: int) -> dict[str, Any]:
+def _blocks_json(
+    tree: list[Any], model: Any, layers: Mapping[str, Any], depth: int
+) -> dict[str, Any]:
     """Block key -> name, detail, layer names inside, child block keys; "" is the top,
     with the keys of the blocks that start unfolded."""
     found: dict[str, Any] = {}
-    names = {str(id(layer)): layer.name for layer in all_layers(model)}
     unfolded: list[str] = []
 
     def visit(items: list[Any], level: int = 1) -> list[str]:
@@ -145,7 +149,7 @@ def _blocks_json(tree: list[Any], model: Any, depth: int) -> dict[str, Any]:
                 found[item.key] = {
                     "name": item.name,
                     "detail": f"{len(members)} layers",
-                    "layers": [names.get(k, k) for k in members],
+                    "layers": [layers[k].name if k in layers else k for k in members],
                     "children": visit(item.children, level + 1),
                 }
                 keys.append(item.key)
