@@ -59,6 +59,8 @@ def test_depth_sets_what_the_page_starts_unfolded(resnet50: keras.Model, tmp_pat
     tree = json.loads(blocks.group(1))
     opened = {tree[k]["name"] for k in tree[""]["open"]}
     assert opened == {"conv1", "pool1", "conv2", "conv3", "conv4", "conv5"}
+    members = [name for block in tree.values() for name in block["layers"]]
+    assert members and set(members) <= {layer.name for layer in resnet50.layers}  # names, not ids
 
 
 def test_jupyter_shows_the_page_inline() -> None:
