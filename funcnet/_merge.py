@@ -40,17 +40,8 @@ _ELEMENTWISE = {"add", "subtract", "multiply", "average", "maximum", "minimum"}
 # Distances compare two tensors of one shape.
 _DISTANCES = {"euclidean", "manhattan", "cosine"}
 # A Keras merging layer given as `how`, by its class: the kind whose shape rule it follows.
-_KIND_OF = {
-    layers.Concatenate: "concat",
-    layers.Add: "add",
-    layers.Subtract: "subtract",
-    layers.Multiply: "multiply",
-    layers.Average: "average",
-    layers.Maximum: "maximum",
-    layers.Minimum: "minimum",
-    EuclideanDistance: "euclidean",
-    ManhattanDistance: "manhattan",
-    CosineDistance: "cosine",
+_KIND_OF: dict[type, str] = {
+    made: kind for kind in merges if isinstance(made := merges[kind], type)
 }
 
 

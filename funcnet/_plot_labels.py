@@ -13,6 +13,8 @@ import html
 import math
 from typing import Any
 
+from funcnet._stack import merging_layers
+
 # Fill colour and tag of each kind of node, first kind first; the tag explains the colour.
 STYLE = {
     "output": ("#ffe2b8", "OUTPUT"),
@@ -53,17 +55,6 @@ EDGE_ATTRS = {
     "fontname": "Helvetica",
     "fontsize": "9",
 }
-# Public Keras merging layers (keras.layers exports no common base class for them).
-_MERGES = (
-    "Add",
-    "Average",
-    "Concatenate",
-    "Dot",
-    "Maximum",
-    "Minimum",
-    "Multiply",
-    "Subtract",
-)
 
 
 def kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
@@ -74,7 +65,7 @@ def kinds(layer: Any, calls: list[Any], is_residual: bool) -> list[str]:
         return ["input"]
     if is_residual:
         return ["residual"]
-    if isinstance(layer, tuple(getattr(keras.layers, name) for name in _MERGES)):
+    if isinstance(layer, merging_layers()):
         return ["merge"]
     if isinstance(layer, keras.Model):
         return ["model"]

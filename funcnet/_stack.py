@@ -103,7 +103,7 @@ def call(layer: LayerLike, x: Any, *, where: str, other: Any = None) -> Any:
             f'Layer "{name}" ({where}) was given a second tensor, but only attention layers '
             "take one in fn.stack: (layer, context). Merge tensors with fn.merge."
         )
-    several = (keras.layers.Attention, keras.layers.AdditiveAttention, *_merging())
+    several = (keras.layers.Attention, keras.layers.AdditiveAttention, *merging_layers())
     one = is_keras_tensor(x)
     if isinstance(layer, several) and other is None and one:
         raise FuncnetError(
@@ -163,7 +163,8 @@ def _attention() -> tuple[type, ...]:
     )
 
 
-def _merging() -> tuple[type, ...]:
+def merging_layers() -> tuple[type, ...]:
+    """Keras's public merging layers (keras.layers exports no common base class for them)."""
     import keras
 
     kinds = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
