@@ -160,16 +160,18 @@ def compile(
             "metrics": {n: metrics_map[n] for n in names},
             "loss_weights": {n: float(weights_map.get(n, 1.0)) for n in names},
         }
+    given = {**settings, **keras_compile_kwargs}
     try:
         with scope(strategy):  # the optimizer is made here, so in the strategy's scope
-            model.compile(optimizer=optimizer, **keras_args, **{**settings, **keras_compile_kwargs})
+            model.compile(optimizer=optimizer, **keras_args, **given)
     except (ValueError, TypeError, KeyError) as err:
         raise FuncnetError(
             f'Keras could not compile model "{model.name}": {keras_said(err)}'
         ) from None
-    given = {**settings, **keras_compile_kwargs}
-    metrics_given = {"metrics": keras_args["metrics"]}
-    metrics_given["weighted_metrics"] = given.get("weighted_metrics")
+    metrics_given = {
+        "metrics": keras_args["metrics"],
+        "weighted_metrics": given.get("weighted_metrics"),
+    }
     setattr(model, COMPILED_METRICS, GivenMetrics(model, metrics_given))
     check_compiled(model)  # metric names that would hide another logged value
     setattr(model, TRAINED_TASKS, trained)

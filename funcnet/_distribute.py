@@ -124,12 +124,12 @@ def check_strategy(
         ...
         funcnet.FuncnetError: Model "late" was built outside the scope of ...
     """
-    found = _variable_strategies(model)
     if backend() != "tensorflow":
         if strategy is not None:
             tensorflow("strategy=", strategy)  # raises, naming keras.distribution
         return None  # no tf.distribute here: keras.distribution needs no checks of scope
     tf = tensorflow("strategy=", strategy)
+    found = _variable_strategies(model)
     if strategy is None and tf.distribute.has_strategy():
         strategy = tf.distribute.get_strategy()  # fn.compile called inside strategy.scope()
     if strategy is None:
