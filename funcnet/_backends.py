@@ -192,8 +192,7 @@ def check_sharded_batches(model: keras.Model, batch_size: int | None, samples: i
         return
     kind = type(distribution).__name__
     if size % shards:
-        lower, higher = max(shards, size - size % shards), size + shards - size % shards
-        bad = f"batch_size={size}. Use a multiple of {shards}, e.g. {lower} or {higher}"
+        bad = f"batch_size={size}. {multiple_advice(size, shards)}"
     else:
         bad = (
             f"{samples} samples, whose last batch of batch_size={size} holds {last}. Use a "
@@ -204,6 +203,18 @@ def check_sharded_batches(model: keras.Model, batch_size: int | None, samples: i
         f'Model "{model.name}" trains under keras.distribution.{kind} over {shards} devices, '
         f"which split every batch equally, the last one too. Received: {bad}."
     )
+
+
+def multiple_advice(size: int, parts: int) -> str:
+    """Advice for a batch size that does not split into `parts`: the nearest multiples.
+
+    Example:
+        >>> from funcnet._backends import multiple_advice
+        >>> multiple_advice(10, 4)
+        'Use a multiple of 4, e.g. 8 or 12'
+    """
+    lower, higher = max(parts, size - size % parts), size + parts - size % parts
+    return f"Use a multiple of {parts}, e.g. {lower} or {higher}"
 
 
 def _batch_shards(distribution: Any) -> int:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import keras
 from keras import tree
 
-from funcnet._backends import backend, tensorflow
+from funcnet._backends import backend, multiple_advice, tensorflow
 from funcnet._errors import FuncnetError, shown, whole
 
 if TYPE_CHECKING:
@@ -232,11 +232,9 @@ def check_batch_size(model: keras.Model, batch_size: int | None) -> None:
     replicas = 1 if strategy is None else strategy.num_replicas_in_sync
     size = 32 if batch_size is None else batch_size
     if size % replicas:
-        lower, higher = max(replicas, size - size % replicas), size + replicas - size % replicas
         raise FuncnetError(
             f'Model "{model.name}" trains under {_describe(strategy)}, which share each batch '
-            f"equally. Received: batch_size={size}. Use a multiple of {replicas}, e.g. {lower} "
-            f"or {higher}."
+            f"equally. Received: batch_size={size}. {multiple_advice(size, replicas)}."
         )
 
 
