@@ -274,9 +274,7 @@ def load_model(target: str) -> Any:
 def _load_saved(path: Path) -> Any:
     if not path.is_file():
         raise FuncnetError(f'Cannot load "{path}": there is no such file.')
-    import keras
-
-    import funcnet  # noqa: F401  (registers funcnet's layers with Keras)
+    import keras  # funcnet's import hook registers its layers with Keras as it loads
 
     try:
         return keras.saving.load_model(path)

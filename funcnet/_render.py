@@ -39,10 +39,9 @@ _MAX_SIDE = 16384
 
 @dataclass(frozen=True)
 class Rendered:
-    """What a renderer drew: the bytes, who drew them, and how much it had to shrink."""
+    """What a renderer drew: the bytes, and how much it had to shrink."""
 
     data: bytes
-    renderer: str
     scale: float | None = None  # how much Graphviz shrank a bitmap to fit, when it says
     shrunk: bool = False  # True whenever a bitmap was shrunk to fit
 
@@ -98,7 +97,7 @@ def render(source: str, fmt: str) -> Rendered:
     said = next((m for m in map(_SHRUNK.search, messages) if m), None)
     scale = float(said.group(1)) if said else None
     capped = fmt == "png" and max(_png_size(data)) >= _MAX_SIDE - 1
-    return Rendered(data, Path(program).name, scale, shrunk=scale is not None or capped)
+    return Rendered(data, scale, shrunk=scale is not None or capped)
 
 
 def _dpi(source: str) -> float:
@@ -112,12 +111,12 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def _run(program: str, source: str, fmt: str, extra: list[str] | None = None) -> tuple:
+def _run(program: str, source: str, fmt: str, extra: list[str]) -> tuple:
     """Runs the renderer; returns (bytes, its messages) or raises with its message."""
     name = Path(program).name
     try:
         done = subprocess.run(
-            [program, f"-T{fmt}", *(extra or [])],
+            [program, f"-T{fmt}", *extra],
             input=source.encode(),
             capture_output=True,
             check=False,

@@ -203,9 +203,9 @@ def _strides(
             stride[axis] *= s
     pairs = zip(spatial_in, stride, strict=True)
     expected = tuple(None if d is None else math.ceil(d / s) for d, s in pairs)
-    if expected == spatial_out and not (unknown and _shrinkers(branch)):
-        return tuple(stride)
     culprits = _shrinkers(branch)
+    if expected == spatial_out and not (unknown and culprits):
+        return tuple(stride)
     names = ", ".join(f'"{layer.name}"' for layer in culprits)
     verb = "uses" if len(culprits) == 1 else "use"
     why = f' {names} {verb} padding="valid", which shrinks it.' if culprits else ""

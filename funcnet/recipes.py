@@ -303,9 +303,10 @@ def _encode(ins: dict[str, Any], encoders: Encoders) -> dict[str, Any]:
         for key in encoders:
             if key not in ins:
                 raise unknown_name("encoder key (it must name an input)", key, ins)
-        given = {k: as_list(encoders[k]) for k in ins if k in encoders}
-        for i, (key, layers) in enumerate(given.items()):
-            check_encoder(key, layers, dict(list(given.items())[:i]), factory=False)
+        earlier: dict[str, list[Any]] = {}
+        for key in (k for k in ins if k in encoders):
+            check_encoder(key, as_list(encoders[key]), earlier, factory=False)
+            earlier[key] = as_list(encoders[key])
         return {k: stack(x, encoders[k]) if k in encoders else x for k, x in ins.items()}
     if isinstance(encoders, (keras.layers.Layer, list, tuple)) or not callable(encoders):
         raise FuncnetError(
