@@ -34,7 +34,13 @@ from funcnet._distribute import (
 )
 from funcnet._errors import FuncnetError, did_you_mean, keras_said, problems_error, unknown_name
 from funcnet._graph import is_single_output, named_outputs
-from funcnet._history import COMPILED_METRICS, GivenMetrics, check_compiled, check_output_names
+from funcnet._history import (
+    COMPILED_METRICS,
+    GivenMetrics,
+    check_compiled,
+    check_output_names,
+    listed,
+)
 from funcnet._jax_steps import compile_groups
 from funcnet._names import check_model_names
 from funcnet._presets import presets
@@ -119,7 +125,10 @@ def compile(
     names = list(outputs)
     problems: list[str] = []
     loss_map = _by_output("loss", loss, names, problems)
-    metrics_map = _by_output("metrics", metrics, names, problems, bare_list_ok=True)
+    metrics_map = {  # each output's metrics as a list, once, for every check below
+        n: listed(m)
+        for n, m in _by_output("metrics", metrics, names, problems, bare_list_ok=True).items()
+    }
     weights_map = _by_output("loss_weights", loss_weights, names, problems)
     tasks_map = _by_output("tasks", tasks, names, problems)
     problems += weight_problems(weights_map, names)
@@ -146,7 +155,6 @@ def compile(
     if problems:
         raise problems_error("fn.compile", f'model "{model.name}"', problems)
 
-    metrics_map = {n: _as_list(m) for n, m in metrics_map.items()}
     if is_single_output(model):
         name = names[0]
         keras_args: dict[str, Any] = {
@@ -303,7 +311,7 @@ def _unknown_identifiers(loss_map: Mapping[str, Any], metrics_map: Mapping[str, 
                 f'loss["{name}"]: Keras knows no loss "{loss}".{did_you_mean(loss, known)}'
             )
     for name, metrics in metrics_map.items():
-        for metric in _as_list(metrics):
+        for metric in metrics:
             if not isinstance(metric, str) or metric in _CONTEXT_METRICS:
                 continue
             if not _resolves(keras.metrics.get, metric):
@@ -322,7 +330,3 @@ def _resolves(get: Any, identifier: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _as_list(metrics: Any) -> list[Any]:
-    return list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]

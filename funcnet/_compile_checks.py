@@ -84,24 +84,23 @@ _WRONG_FOR = {
 }
 
 
-def metric_problems(name: str, targets: str | None, metrics: Any) -> list[str]:
+def metric_problems(name: str, targets: str | None, metrics: list[Any]) -> list[str]:
     """Metrics given for output `name` that contradict the targets its loss trains on."""
     wrong, kind, fits = _WRONG_FOR.get(targets or "", (set(), "", ""))
-    given = metrics if isinstance(metrics, (list, tuple)) else [metrics]
     return [
         f'metrics["{name}"]: "{metric_kind(m)}" does not fit output "{name}", whose loss '
         f"trains on {kind}: it would report a wrong number. Use {fits}."
-        for m in given
+        for m in metrics
         if metric_kind(m) in wrong
     ]
 
 
-def shared_metric_problems(metrics_map: Mapping[str, Any]) -> list[str]:
+def shared_metric_problems(metrics_map: Mapping[str, list[Any]]) -> list[str]:
     """One metric object given to several outputs: one accumulator, wrong for all."""
     owners: dict[int, list[str]] = {}
     objects: dict[int, Any] = {}
     for name, metrics in metrics_map.items():
-        for m in metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+        for m in metrics:
             if isinstance(m, keras.metrics.Metric):
                 owners.setdefault(id(m), []).append(name)
                 objects[id(m)] = m

@@ -248,16 +248,17 @@ def _per_output(value: Any, names: list[str]) -> dict[str, list[Any]] | None:
     if value is None:
         return {}
     if isinstance(value, Mapping):
-        return {k: _listed(v) for k, v in value.items() if v is not None}
+        return {k: listed(v) for k, v in value.items() if v is not None}
     if len(names) == 1:
-        return {names[0]: _listed(value)}
+        return {names[0]: listed(value)}
     positional = isinstance(value, (list, tuple)) and len(value) == len(names)
     if positional and all(isinstance(v, (list, tuple)) or v is None for v in value):
-        return {n: _listed(v) for n, v in zip(names, value, strict=True) if v is not None}
+        return {n: listed(v) for n, v in zip(names, value, strict=True) if v is not None}
     return None
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
+    """One metric, or a list or tuple of them, as a list."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
