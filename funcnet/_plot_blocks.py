@@ -14,12 +14,11 @@ earliest (`conv2_...` to `conv3_...`) come first, so stages fold before their bl
 from __future__ import annotations
 
 import functools
-import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from funcnet._plot_graph import Facts, key
+from funcnet._plot_graph import Facts
 
 
 @dataclass
@@ -45,7 +44,7 @@ class Block:
 
 def block_tree(facts: Facts, model: Any) -> list[Any]:
     """The top level of the model's blocks: inputs, then blocks and layers in order."""
-    order = topological_order(facts, model)
+    order = facts.order
     inputs = [k for k in order if _is_input(facts, k)]
     items = _shared_runs(_items(facts, [k for k in order if k not in inputs], parent=None), facts)
     if len(facts.outputs) > 1:
@@ -75,36 +74,6 @@ def fold(tree: list[Any], depth: int | None) -> tuple[dict[str, Any], list[Block
 
     visit(tree, 1)
     return drawn_by, open_blocks
-
-
-def topological_order(facts: Facts, model: Any) -> list[str]:
-    """Layer keys, producers before consumers; ties keep the order Keras lists layers in."""
-    rank: dict[str, int] = {}
-
-    def number(m: Any) -> None:
-        for layer in getattr(m, "layers", []):
-            rank.setdefault(key(layer), len(rank))
-            if key(layer) in facts.nested:
-                number(layer)
-
-    number(model)
-    indegree = {k: 0 for k in facts.layers}
-    succ = facts.successors()
-    for src, dst in facts.links:
-        if src in indegree and dst in indegree and src != dst:
-            indegree[dst] += 1
-    heap = [(rank.get(k, len(rank)), k) for k, n in indegree.items() if n == 0]
-    heapq.heapify(heap)
-    order: list[str] = []
-    while heap:
-        _, k = heapq.heappop(heap)
-        order.append(k)
-        for nxt in succ.get(k, ()):
-            if nxt in indegree and nxt != k:
-                indegree[nxt] -= 1
-                if indegree[nxt] == 0:
-                    heapq.heappush(heap, (rank.get(nxt, len(rank)), nxt))
-    return order
 
 
 def _is_input(facts: Facts, k: str) -> bool:

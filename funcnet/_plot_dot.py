@@ -11,7 +11,7 @@ from typing import Any
 
 import pydot
 
-from funcnet._plot_blocks import Block, fold, topological_order
+from funcnet._plot_blocks import Block, fold
 from funcnet._plot_graph import Facts
 from funcnet._plot_labels import (
     EDGE_ATTRS,
@@ -63,8 +63,7 @@ def to_dot(
         _nested_clusters(facts, graph, homes)
     done: set[str] = set()
     joined: set[tuple[str, str]] = set()
-    order = topological_order(facts, model)
-    for k in [*(k for k in order if k not in facts.outputs), *facts.outputs]:
+    for k in [*(k for k in facts.order if k not in facts.outputs), *facts.outputs]:
         unit = drawn_by.get(k)
         if unit is None:
             homes.get(k, graph).add_node(_layer_node(k, model, facts, show_shapes, show_acts))

@@ -10,6 +10,7 @@ groups them.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -31,6 +32,7 @@ class Facts:
     output_tensors: dict[str, Any] = field(default_factory=dict)  # name -> tensor
     parent: dict[str, str] = field(default_factory=dict)  # key -> expanded model's key
     nested: dict[str, Any] = field(default_factory=dict)  # expanded model key -> model
+    order: list[str] = field(default_factory=list)  # layer keys, producers first
 
     def shared(self, key: str) -> bool:
         """True when the layer is called more than once (one set of weights, many calls)."""
@@ -63,6 +65,7 @@ def analyse(model: Any, expand_nested: bool) -> Facts:
     facts = Facts()
     if not is_graph_model(model):  # a subclassed model: one box
         facts.layers[key(model)], facts.calls[key(model)] = model, []
+        facts.order = [key(model)]
         return facts
     nodes = []
     for sub in _models(model, expand_nested):
@@ -92,7 +95,38 @@ def analyse(model: Any, expand_nested: bool) -> Facts:
     for name, tensor in declared_outputs(model):
         facts.outputs[_source(tensor, facts)[0]] = name
         facts.output_tensors[name] = tensor
+    facts.order = _topological_order(facts, model)
     return facts
+
+
+def _topological_order(facts: Facts, model: Any) -> list[str]:
+    """Layer keys, producers before consumers; ties keep the order Keras lists layers in."""
+    rank: dict[str, int] = {}
+
+    def number(m: Any) -> None:
+        for layer in getattr(m, "layers", []):
+            rank.setdefault(key(layer), len(rank))
+            if key(layer) in facts.nested:
+                number(layer)
+
+    number(model)
+    indegree = {k: 0 for k in facts.layers}
+    succ = facts.successors()
+    for src, dst in facts.links:
+        if src in indegree and dst in indegree and src != dst:
+            indegree[dst] += 1
+    heap = [(rank.get(k, len(rank)), k) for k, n in indegree.items() if n == 0]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        _, k = heapq.heappop(heap)
+        order.append(k)
+        for nxt in succ.get(k, ()):
+            if nxt in indegree and nxt != k:
+                indegree[nxt] -= 1
+                if indegree[nxt] == 0:
+                    heapq.heappush(heap, (rank.get(nxt, len(rank)), nxt))
+    return order
 
 
 def _models(model: Any, expand: bool) -> list[Any]:
