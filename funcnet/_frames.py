@@ -41,7 +41,7 @@ def to_numpy(value: Any) -> np.ndarray:
     """A Series or DataFrame as a numpy array; text columns become arrays of Python str.
 
     A column of pandas' "string" or "category" dtype holds text as objects; missing values
-    come back as None or NaN for the text checks to name.
+    come back as pandas' own markers (pd.NA, NaT) or NaN, which the value checks name.
 
     Example:
         >>> import pandas as pd
@@ -52,19 +52,8 @@ def to_numpy(value: Any) -> np.ndarray:
         # Numbers stay numbers (a categorical of ids feeds an int input); text is text.
         categories = value.cat.categories
         value = value.astype(categories.dtype if categories.dtype.kind in "biuf" else object)
-    array = value.to_numpy()
-    if array.dtype.kind == "O" and {"NAType", "NaTType"} & {
-        t.__name__ for t in set(map(type, array.ravel()))
-    }:
-        # pandas' missing marker (pd.NA) is neither str nor float: name it as missing.
-        array = np.array([None if _is_na(v) else v for v in array.ravel()], dtype=object)
-        array = array.reshape(value.shape)
-    return np.asarray(array)
+    return np.asarray(value.to_numpy())  # pd.NA stays: the value checks name it as missing
 
 
 def _from_pandas(data: object) -> bool:
     return type(data).__module__.split(".")[0] == "pandas"
-
-
-def _is_na(value: object) -> bool:
-    return type(value).__name__ in ("NAType", "NaTType")

@@ -474,3 +474,47 @@ def test_feature_space_encodes_named_inputs_of_a_funcnet_model() -> None:
     assert np.isfinite(history.history["loss"][0])
     with pytest.raises(fn.FuncnetError, match=r'unknown column "cty".*Did you mean "city"'):
         fn.fit(model, renamed(df, city="cty"), targets())
+
+
+def text_and_age_model() -> keras.Model:
+    ins = fn.inputs(city=((1,), "string"), age=(1,))
+    lookup = layers.StringLookup(vocabulary=["Oslo", "Rome"], output_mode="one_hot")
+    h = fn.merge([lookup(ins["city"]), ins["age"]], "concat")
+    return fn.compile(fn.model(ins, fn.head(h, "buy", "binary")))
+
+
+MISSING_IN_FRAMES = {  # pandas' own markers (pd.NA, NaT) are named as missing, like None
+    "string-dtype-na": (
+        {"city": pd.Series(["Oslo", pd.NA, "Rome"], dtype="string")},
+        r'x\["city"\] holds 1 missing value\(s\) \(None or NaN\); input "city" takes text',
+    ),
+    "object-na-and-none": (
+        {"city": pd.Series(["Oslo", pd.NA, None], dtype=object)},
+        r'x\["city"\] holds 2 missing value\(s\)',
+    ),
+    "object-nat": (
+        {"city": pd.Series(["Oslo", pd.NaT, "Rome"], dtype=object)},
+        r'x\["city"\] holds 1 missing value\(s\)',
+    ),
+    "category-none": (
+        {"city": pd.Series(["Oslo", None, "Rome"], dtype="category")},
+        r'x\["city"\] holds 1 missing value\(s\)',
+    ),
+    "float64-na": (
+        {"age": pd.Series([1.0, pd.NA, 3.0], dtype="Float64")},
+        r'x\["age"\] contains 1 NaN values',
+    ),
+    "int64-target-na": (
+        {"buy": pd.Series([0, pd.NA, 1], dtype="Int64")},
+        r'y\["buy"\] contains 1 NaN values',
+    ),
+}
+
+
+@pytest.mark.parametrize("change, expected", MISSING_IN_FRAMES.values(), ids=MISSING_IN_FRAMES)
+def test_pandas_missing_markers_are_named_as_missing(change: dict[str, Any], expected: str) -> None:
+    df = pd.DataFrame({"city": ["Oslo", "Rome", "Oslo"], "age": [1.0, 2.0, 3.0], "buy": [0, 1, 0]})
+    for column, values in change.items():
+        df[column] = values
+    with pytest.raises(fn.FuncnetError, match=expected):
+        fn.check_data(text_and_age_model(), df[["city", "age"]], df[["buy"]])
