@@ -92,21 +92,21 @@ def merge(
         (None, 32)
         >>> _ = fn.merges.unregister("mean")
     """
-    given_layer: Any = how
-    if isinstance(how, keras.layers.Layer):
-        given: Any = how
-        kind = next((k for cls, k in _KIND_OF.items() if isinstance(how, cls)), None)
-        how, kwargs = kind or type(how).__name__, {"axis": getattr(given, "axis", -1)}
+    given: Any = how if isinstance(how, keras.layers.Layer) else None  # the user's own layer
+    if given is not None:
         if name is not None:
             raise FuncnetError(
                 f'fn.merge: name= names the layer funcnet makes; layer "{given.name}" was made '
                 "by you: name it when you make it."
             )
-        make: Callable[..., Any] = lambda **_: given  # noqa: E731 - the user's own layer
+        how = next((k for cls, k in _KIND_OF.items() if isinstance(given, cls)), None)
+        how = how or type(given).__name__
+        axis = getattr(given, "axis", -1)
     else:
         make = merges[how]
         if name is not None:
             check_name(name, f'Merge "{how}"')
+        axis = kwargs.get("axis", -1)
     if isinstance(tensors, Mapping):
         named = dict(tensors)
     elif isinstance(tensors, (list, tuple)):
@@ -127,17 +127,17 @@ def merge(
             f'fn.merge(..., "{how}") takes exactly two tensors. Received: {len(named)} '
             f"({', '.join(named)})."
         )
-    if how == "concat" and kwargs.get("axis", -1) == -1:
+    if how == "concat" and axis == -1:
         named = {key: _as_vector(t) for key, t in named.items()}
-    _check_shapes(how, named, kwargs.get("axis", -1), isinstance(tensors, Mapping))
-    if isinstance(given_layer, keras.layers.Layer):
-        kwargs = {}
-    try:
-        layer = make(name=name, **kwargs)
-    except (TypeError, ValueError) as err:
-        raise FuncnetError(
-            f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {keras_said(err)}'
-        ) from None
+    _check_shapes(how, named, axis, isinstance(tensors, Mapping))
+    layer = given
+    if layer is None:
+        try:
+            layer = make(name=name, **kwargs)
+        except (TypeError, ValueError) as err:
+            raise FuncnetError(
+                f'fn.merge "{how}" cannot take the options {sorted(kwargs)}: {keras_said(err)}'
+            ) from None
     return call(layer, list(named.values()), where=f'fn.merge "{how}"')
 
 
