@@ -44,9 +44,15 @@ def check_output_names(names: Sequence[str]) -> None:
         _refuse_clashes(_loss_keys(names), {})
 
 
-def check_compiled(model: keras.Model) -> None:
-    """After compiling: refuses output and metric names whose logged keys collide."""
-    _refuse_clashes(_loss_keys(_output_names(model)), _metric_keys(model) or {})
+def check_compiled(model: keras.Model) -> Keys | None:
+    """After compiling: refuses output and metric names whose logged keys collide.
+
+    Returns the metrics' logged keys (None when they cannot be told), for the caller to
+    reuse: reading them from a model compiled with `model.compile` serializes it.
+    """
+    metrics = _metric_keys(model)
+    _refuse_clashes(_loss_keys(_output_names(model)), metrics or {})
+    return metrics
 
 
 def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
@@ -59,7 +65,7 @@ def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
             `mode="auto"`, which Keras cannot decide.
     """
     check_model_names(model)
-    check_compiled(model)  # also for a model compiled with model.compile
+    metrics = check_compiled(model)  # also for a model compiled with model.compile
     validating = fit_kwargs.get("validation_data") is not None or bool(
         fit_kwargs.get("validation_split")
     )
@@ -67,7 +73,7 @@ def check_fit(model: keras.Model, fit_kwargs: Mapping[str, Any]) -> None:
     listed = callbacks if isinstance(callbacks, (list, tuple)) else [callbacks]
     monitors = [callback for callback in listed if isinstance(callback, _MONITORS)]
     if monitors:  # the keys are the fit's, not a callback's: told once
-        keys = history_keys(model, validating)
+        keys = _logged_keys(model, metrics, validating)
         for callback in monitors:
             _check_monitor(model, callback, validating, keys)
 
@@ -90,7 +96,10 @@ def history_keys(model: keras.Model, validating: bool) -> Keys | None:
         >>> sorted(history_keys(m, validating=False))
         ['a_accuracy', 'a_auc', 'a_loss', 'b_loss', 'b_mae', 'loss']
     """
-    metrics = _metric_keys(model)
+    return _logged_keys(model, _metric_keys(model), validating)
+
+
+def _logged_keys(model: keras.Model, metrics: Keys | None, validating: bool) -> Keys | None:
     if metrics is None:
         return None
     keys = {**_loss_keys(_output_names(model)), **metrics}
