@@ -237,9 +237,7 @@ def _validation_problems(model: keras.Model, fit_kwargs: dict[str, Any]) -> list
     weights = None
     if len(validation) == 3 and vy and not problems:
         problems, weights = sample_weights(validation[2], vy, "validation sample_weight")
-    if not problems:  # one rank per tensor, as for the training data (see _one_rank)
-        vx = _one_rank(named_inputs(model), vx)
-        vy = _one_rank(named_outputs(model), vy) if vy is not None else None
+    if not problems:
         arranged = (_arranged(model, "inputs", vx), _arranged(model, "outputs", vy))
         fit_kwargs["validation_data"] = arranged + (
             (_arranged(model, "outputs", weights),) if weights is not None else ()

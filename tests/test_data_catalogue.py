@@ -388,13 +388,6 @@ def test_a_later_fit_may_give_targets_of_another_rank() -> None:
     assert np.isfinite(fn.fit(model, ONE_X, np.zeros(N), verbose=0).history["loss"][0])
 
 
-def test_a_later_fit_may_give_validation_targets_of_another_rank() -> None:
-    model = one_output_binary()
-    fn.fit(model, ONE_X, np.zeros(N), validation_data=(ONE_X, np.zeros((N, 1))), verbose=0)
-    history = fn.fit(model, ONE_X, np.zeros(N), validation_data=(ONE_X, np.zeros(N)), verbose=0)
-    assert np.isfinite(history.history["val_loss"][0])
-
-
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
     reason="the traced training step that keeps the first fit's rank is TensorFlow's",
